@@ -1,0 +1,31 @@
+"""The step protocol of the cleaned stage, datatrove-style: small units that each say what they
+keep and what they drop.
+
+A step takes a batch of documents (a DataFrame with at least doc_id, source, text) and returns
+the batch (text may be rewritten, columns may be added) and a `reasons` Series aligned with it:
+None where the document is kept, the removal reason (the step's rule name) where it is dropped.
+`run_steps` applies them in order and books every removal in the ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from assets.core.ledger import Ledger
+
+Step = Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.Series]]
+
+
+def run_steps(docs: pd.DataFrame, steps: Iterable[Step], ledger: Ledger) -> pd.DataFrame:
+    for step in steps:
+        if docs.empty:
+            break
+        docs, reasons = step(docs)
+        dropped = reasons.notna()
+        if dropped.any():
+            for (source, reason), count in docs.loc[dropped].groupby(["source", reasons[dropped]]).size().items():
+                ledger.removed(source, reason, int(count))
+            docs = docs.loc[~dropped]
+    return docs

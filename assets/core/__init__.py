@@ -1,0 +1,1 @@
+"""Ground floor: settings, storage and the ledger. Imports no stage."""

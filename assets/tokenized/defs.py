@@ -1,0 +1,44 @@
+"""Dagster definitions of the tokenized stage."""
+
+
+import dagster as dg
+
+from assets.core.dagster_resource import AtelierSettings
+from assets.core.dagster_stage import partition_keys, staging_area
+from assets.core.gate import Gate
+from assets.tokenized import shards
+
+
+@dg.asset(
+    group_name="tokenized",
+    deps=["cleaned_corpus"],
+    kinds={"numpy"},
+    automation_condition=dg.AutomationCondition.eager(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    description="The house tokenizer, train/val shards and their manifest.",
+)
+def tokenized_shards(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
+    settings = atelier.load()
+    area = staging_area(context, settings, "tokenized", partition_keys(context))
+    manifest = shards.build_tokenized(settings, area)
+    return dg.MaterializeResult(
+        metadata={
+            "vocab_size": manifest["vocab_size"],
+            "train_tokens": manifest["tokens"]["train"],
+            "val_tokens": manifest["tokens"]["val"],
+            "shards": len(manifest["shards"]),
+        }
+    )
+
+
+GATES = [
+    Gate(
+        stage="tokenized",
+        asset="tokenized_shards",
+        tables=shards.gate_tables,
+        outputs=shards.outputs,
+        parameters=lambda s: {"min_train_tokens": s.params.tokenize.min_train_tokens},
+        description="shards match the manifest, ids below the vocabulary, enough train tokens",
+    )
+]
+ASSETS = [tokenized_shards]

@@ -1,0 +1,1 @@
+"""Top floor: Definitions, gates, schedules, sensors and automation. Imports the stages."""

@@ -1,0 +1,36 @@
+"""The Dagster code location: five groups of assets, their gates, automation and schedules.
+
+Loaded by the UI (workspace.yaml), the CLI (`dagster asset materialize -m orchestration.definitions`)
+and, through the CLI, by `dvc repro`.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.cleaned import defs as cleaned
+from assets.checkpoints import defs as checkpoints
+from assets.core.dagster_resource import AtelierSettings
+from assets.raw import defs as raw
+from assets.reports import defs as reports
+from assets.tokenized import defs as tokenized
+from orchestration.gates import gate_checks
+from orchestration.schedules import nightly_refresh, source_file_sensor
+
+STAGES = [raw, cleaned, tokenized, checkpoints, reports]
+
+atelier_job = dg.define_asset_job(
+    "atelier_job",
+    selection=dg.AssetSelection.all(),
+    description="The whole chain: raw sources to eval reports.",
+)
+
+defs = dg.Definitions(
+    assets=[asset for stage in STAGES for asset in stage.ASSETS],
+    asset_checks=gate_checks([gate for stage in STAGES for gate in stage.GATES]),
+    jobs=[atelier_job],
+    schedules=[nightly_refresh],
+    sensors=[source_file_sensor, dg.AutomationConditionSensorDefinition("automation", target=dg.AssetSelection.all())],
+    resources={"atelier": AtelierSettings()},
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,61 @@
+"""Gates: each stage's Gate (assets/core/gate.py) as a blocking asset check.
+
+The check validates the run's staged artifact with the stage's Great Expectations suites and
+publishes it only if every suite passes (write, audit, publish). A failure names the failed
+expectations in the check's metadata and in the run's log, fails the check, and so stops every
+downstream asset of the run; the published artifact stays the last good one.
+"""
+
+
+import dagster as dg
+
+from assets.core.dagster_resource import AtelierSettings
+from assets.core.dagster_stage import markdown_table, staged_partition_keys
+from assets.core.gate import Gate
+from orchestration import gx
+
+
+def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=gate.asset,
+        name=f"{gate.stage}_gate",
+        blocking=True,
+        description=f"Great Expectations gate: {gate.description}. Publishes the staged artifact when it passes.",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, atelier: AtelierSettings) -> dg.AssetCheckResult:
+        settings = atelier.load()
+        area = settings.storage.staging(gate.stage, context.run.run_id)
+        keys = staged_partition_keys(area)
+        tables = gate.tables(area, settings, keys)
+        parameters = gate.parameters(settings)
+        outcomes = [gx.validate(suite, table, parameters) for suite, table in tables.items()]
+        passed = all(o.success for o in outcomes)
+        failures = [f"{o.suite}: {f.describe()}" for o in outcomes for f in o.failed]
+        if passed:
+            settings.storage.publish(area, gate.outputs(settings, keys))
+        else:
+            context.log.error(f"{gate.stage} gate FAILED, artifact not published; failed expectations: " + "; ".join(failures))
+        rows = [
+            {"suite": o.suite, "expectation": x.describe(), "passed": x.success}
+            for o in outcomes
+            for x in o.outcomes
+        ]
+        return dg.AssetCheckResult(
+            passed=passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=("failed: " + "; ".join(failures)) if failures else "all expectations passed",
+            metadata={
+                "suites": dg.MetadataValue.json({o.suite: {"success": o.success, "rows": o.rows} for o in outcomes}),
+                "expectations": dg.MetadataValue.md(markdown_table(rows)),
+                "failed_expectations": dg.MetadataValue.json(failures),
+                "parameters": dg.MetadataValue.json(parameters),
+                "published": passed,
+                "suite_files": dg.MetadataValue.json([str(gx.suite_path(o.suite).relative_to(gx.EXPECTATIONS_DIR.parent)) for o in outcomes]),
+            },
+        )
+
+    return _check
+
+
+def gate_checks(gates: list[Gate]) -> list[dg.AssetChecksDefinition]:
+    return [gate_check(gate) for gate in gates]

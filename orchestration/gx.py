@@ -1,0 +1,135 @@
+"""Great Expectations, the way the gates use it: a file context rooted at `expectations/`, suites
+as JSON in `expectations/expectations/<suite>.json`, tables validated as pandas frames.
+
+GX is imported lazily and once per process (it costs seconds and hundreds of MB); the context,
+its pandas data source and its single dataframe asset are declared in
+`expectations/great_expectations.yml`, so validating never rewrites a tracked file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+EXPECTATIONS_DIR = Path(os.environ.get("ATELIER_EXPECTATIONS", Path(__file__).resolve().parent.parent / "expectations"))
+DATASOURCE, ASSET, BATCH = "atelier", "frame", "whole"
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    kwargs: dict
+    success: bool
+    observed: Any = None
+    unexpected_count: int | None = None
+    unexpected_sample: list = field(default_factory=list)
+    error: str | None = None
+
+    def describe(self) -> str:
+        column = self.kwargs.get("column") or ",".join(str(v) for k, v in self.kwargs.items() if k.startswith("column"))
+        text = f"{self.expectation}({column})"
+        if self.error:
+            return f"{text}: error {self.error}"
+        if self.unexpected_count:
+            return f"{text}: {self.unexpected_count} unexpected, e.g. {self.unexpected_sample[:3]}"
+        return f"{text}: observed {self.observed}"
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    success: bool
+    rows: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+
+@lru_cache(maxsize=1)
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="file", context_root_dir=str(EXPECTATIONS_DIR))
+    try:
+        source = context.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas(DATASOURCE)
+    try:
+        asset = source.get_asset(ASSET)
+    except (LookupError, ValueError):
+        asset = source.add_dataframe_asset(ASSET)
+    try:
+        batch_definition = asset.get_batch_definition(BATCH)
+    except (KeyError, ValueError, LookupError):
+        batch_definition = asset.add_batch_definition_whole_dataframe(BATCH)
+    return context, batch_definition
+
+
+def suite_path(name: str) -> Path:
+    return EXPECTATIONS_DIR / "expectations" / f"{name}.json"
+
+
+def suite_parameters(name: str) -> set[str]:
+    """The {"$PARAMETER": ...} names a suite expects, so a missing threshold fails loudly."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$PARAMETER" in node:
+                found.add(node["$PARAMETER"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(suite_path(name).read_text()))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars and tuples into JSON-friendly values for metadata."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def validate(suite: str, table: pd.DataFrame, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+    if not suite_path(suite).exists():
+        raise FileNotFoundError(f"no Great Expectations suite {suite!r} at {suite_path(suite)}")
+    missing = suite_parameters(suite) - set(parameters or {})
+    if missing:
+        raise KeyError(f"suite {suite!r} needs parameters {sorted(missing)} that the gate did not supply")
+    context, batch_definition = _context()
+    expectation_suite = context.suites.get(suite)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": table})
+    result = batch.validate(expectation_suite, expectation_parameters=parameters or {}, result_format="SUMMARY")
+    outcomes = []
+    for item in result.results:
+        details = item.result or {}
+        error = None
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            error = str(item.exception_info.get("exception_message"))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=item.expectation_config.type,
+                kwargs={k: _plain(v) for k, v in item.expectation_config.kwargs.items() if k != "batch_id"},
+                success=bool(item.success),
+                observed=_plain(details.get("observed_value")),
+                unexpected_count=details.get("unexpected_count"),
+                unexpected_sample=_plain(details.get("partial_unexpected_list") or [])[:10],
+                error=error,
+            )
+        )
+    return SuiteOutcome(suite=suite, success=bool(result.success), rows=len(table), outcomes=outcomes)
