@@ -1,0 +1,125 @@
+"""The UI in a real browser: `dagster dev` on 127.0.0.1, Debian Chromium driven by Playwright.
+
+Clicks *Materialize all* on the asset graph, launches the backfill over every source partition,
+waits until the whole chain succeeded, checks the five groups and their gates are shown, and
+saves screenshots under the test's folder (and $ATELIER_SCREENSHOTS if set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT, VENV_BIN
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+GROUPS = ["raw", "cleaned", "tokenized", "checkpoints", "reports"]
+CHECKS = {"raw_documents": "raw_gate", "cleaned_corpus": "cleaned_gate", "tokenized_shards": "tokenized_gate",
+          "checkpoint": "checkpoints_gate", "eval_report": "reports_gate"}
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise TimeoutError(f"{url} did not answer in {timeout} s")
+
+
+@pytest.fixture
+def dagster_dev(project_env, tmp_path):
+    port = free_port()
+    log = open(tmp_path / "dagster-dev.log", "w")
+    process = subprocess.Popen(
+        [str(VENV_BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT, env={**os.environ, **project_env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", process, timeout=120)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+        log.close()
+
+
+def run_statuses(home: str) -> list[str]:
+    """Statuses of the instance's runs, read in a fresh process (no shared state with the server)."""
+    code = "import dagster as dg\nfor r in dg.DagsterInstance.get().get_runs(): print(r.status.value)"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DAGSTER_HOME": home}, capture_output=True, text=True, timeout=60)
+    return out.stdout.split()
+
+
+def test_materialize_all_from_the_browser(dagster_dev, project_env, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("ATELIER_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(f"{dagster_dev}/asset-groups", wait_until="networkidle")
+        skip = page.get_by_role("button", name="Skip")  # first-visit dialog
+        try:
+            skip.wait_for(timeout=5000)
+            skip.click()
+        except Exception:  # noqa: BLE001 - the dialog does not always appear
+            pass
+        for group in GROUPS:
+            expect(page.get_by_text(group, exact=True).first).to_be_visible()
+        page.get_by_role("button", name="Materialize all…").click()
+        page.get_by_role("button", name="All", exact=True).click()  # every source partition
+        page.get_by_role("button", name="Launch backfill").click()
+        expect(page.get_by_text("Created backfill")).to_be_visible(timeout=30000)
+        page.screenshot(path=str(shots / "ui-launched.png"))
+
+        deadline = time.time() + 600
+        statuses: list[str] = []
+        while time.time() < deadline:
+            statuses = run_statuses(project_env["DAGSTER_HOME"])
+            if any(s in ("FAILURE", "CANCELED") for s in statuses):
+                break
+            if (Path(project_env["ATELIER_STORAGE"]) / "reports" / "metrics.json").exists() and statuses and all(s == "SUCCESS" for s in statuses):
+                break
+            time.sleep(3)
+        assert statuses and all(s == "SUCCESS" for s in statuses), statuses
+
+        page.goto(f"{dagster_dev}/runs", wait_until="networkidle")
+        expect(page.get_by_text("Success").first).to_be_visible(timeout=30000)
+        page.screenshot(path=str(shots / "ui-runs.png"))
+        for asset, check in CHECKS.items():
+            page.goto(f"{dagster_dev}/assets/{asset}?view=checks", wait_until="networkidle")
+            expect(page.get_by_text(check).first).to_be_visible(timeout=30000)
+            expect(page.get_by_text("Passed").first).to_be_visible(timeout=30000)
+        page.screenshot(path=str(shots / "ui-checks.png"))
+        page.goto(f"{dagster_dev}/asset-groups", wait_until="networkidle")
+        page.screenshot(path=str(shots / "ui-graph.png"))
+        browser.close()

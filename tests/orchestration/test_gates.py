@@ -1,0 +1,145 @@
+"""Each stage's gate blocks: a fault injected into a stage's output fails its blocking check,
+nothing downstream runs, and the published artifact stays the last good one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.core.dagster_resource import AtelierSettings
+from assets.core.settings import load_settings
+from orchestration.definitions import defs
+
+GROUPS = ["raw", "cleaned", "tokenized", "checkpoints", "reports"]
+
+
+def materialize(env: dict, groups: list[str], storage_root: str | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize whole groups with their gates in process, every source partition in one run."""
+    root = storage_root or env["ATELIER_STORAGE"]
+    settings = load_settings(env["ATELIER_PARAMS"], env["ATELIER_SOURCES"], root)
+    keys = [s.name for s in settings.sources]
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]} if "raw" in groups else {}
+    return dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        selection=dg.AssetSelection.groups(*groups),
+        resources={"atelier": AtelierSettings(params_path=env["ATELIER_PARAMS"], sources_path=env["ATELIER_SOURCES"], storage_root=root)},
+        tags=tags,
+        raise_on_error=False,
+    )
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def built_chain(tmp_path_factory, sample_house):
+    """The whole chain built once, in process; each fault test starts from a copy."""
+    from tests.conftest import write_params
+
+    root = tmp_path_factory.mktemp("chain")
+    env = {
+        "ATELIER_PARAMS": str(write_params(root / "params.yaml")),
+        "ATELIER_SOURCES": str(sample_house / "sources.yaml"),
+        "ATELIER_STORAGE": str(root / "data"),
+    }
+    result = materialize(env, GROUPS)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return env
+
+
+def test_whole_chain_in_process_builds_every_artifact(built_chain):
+    data = Path(built_chain["ATELIER_STORAGE"])
+    for rel in ["raw/documents", "raw/quarantine", "cleaned/corpus", "cleaned/ledger.json", "tokenized/tokenizer.json",
+                "tokenized/manifest.json", "tokenized/shards", "checkpoints/curated/model.safetensors",
+                "checkpoints/curated/config.json", "checkpoints/curated/metrics.jsonl", "reports/metrics.json", "reports/report.html"]:
+        assert (data / rel).exists(), rel
+    assert not any((data / "_staging").glob("*/*/*")), "staging areas are cleaned up after publishing"
+
+
+def _corrupt_raw(area):
+    import pyarrow as pa
+
+    rel = area.glob("raw/documents/*/*.parquet")[0]
+    table = area.read_parquet(rel)
+    rights = pa.array(["bogus"] * table.num_rows)
+    area.write_parquet(rel, table.set_column(table.schema.get_field_index("rights"), "rights", rights))
+
+
+def _corrupt_cleaned(area):
+    ledger = area.read_json("cleaned/ledger.json")
+    first = sorted(ledger["sources"])[0]
+    ledger["sources"][first]["documents_in"] += 1  # one document unaccounted for
+    area.write_json("cleaned/ledger.json", ledger)
+
+
+def _corrupt_tokenized(area):
+    name = area.glob("tokenized/shards/train-*.bin")[0]
+    data = bytearray(area.read_bytes(name))
+    data[0] ^= 0xFF
+    area.write_bytes(name, bytes(data))
+
+
+def _corrupt_checkpoints(area):
+    rel = "checkpoints/curated/metrics.jsonl"
+    lines = area.read_text(rel).splitlines()
+    last = json.loads(lines[-1])
+    last["val_loss"] = float("nan")
+    area.write_text(rel, "\n".join(lines[:-1] + [json.dumps(last)]) + "\n")
+
+
+def _corrupt_reports(area):
+    metrics = area.read_json("reports/metrics.json")
+    metrics["curated"]["val_bits_per_byte"] = 99.0
+    area.write_json("reports/metrics.json", metrics)
+
+
+FAULTS = {
+    "raw": ("assets.raw.ingest", "build_raw", _corrupt_raw, "raw/documents", "raw_documents"),
+    "cleaned": ("assets.cleaned.curate", "build_cleaned", _corrupt_cleaned, "cleaned", "cleaned_ledger"),
+    "tokenized": ("assets.tokenized.shards", "build_tokenized", _corrupt_tokenized, "tokenized", "tokenized_shards"),
+    "checkpoints": ("assets.checkpoints.train", "build_checkpoints", _corrupt_checkpoints, "checkpoints", "checkpoints_losses"),
+    "reports": ("assets.reports.report", "build_reports", _corrupt_reports, "reports", "reports_metrics"),
+}
+
+
+@pytest.mark.parametrize("stage", GROUPS)
+def test_fault_in_stage_output_blocks_downstream(stage, built_chain, tmp_path, monkeypatch):
+    import importlib
+
+    module_name, function, corrupt, published, suite = FAULTS[stage]
+    module = importlib.import_module(module_name)
+    real = getattr(module, function)
+
+    def faulty(settings, out, *args, **kwargs):
+        result = real(settings, out, *args, **kwargs)
+        corrupt(out)
+        return result
+
+    monkeypatch.setattr(module, function, faulty)
+    storage = tmp_path / "data"
+    shutil.copytree(built_chain["ATELIER_STORAGE"], storage)
+    before = tree_digest(storage / published)
+    downstream = GROUPS[GROUPS.index(stage):]
+
+    result = materialize(built_chain, downstream, str(storage))
+
+    assert not result.success
+    checks = {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    failed = checks[f"{stage}_gate"]
+    assert not failed.passed
+    assert suite in failed.description, failed.description  # the message names the failed suite and expectation
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    later = downstream[1:]
+    assert not any(checks.get(f"{g}_gate") for g in later), "no downstream gate ran"
+    assert len(materialized) == 1, f"only the faulty stage materialized, got {materialized}"
+    assert tree_digest(storage / published) == before, "the failed artifact was not published"
