@@ -6,7 +6,13 @@ and, through the CLI, by `dvc repro`.
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
+
+# Backfill policies and automation conditions are marked beta; we use them on purpose.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 from assets.cleaned import defs as cleaned
 from assets.checkpoints import defs as checkpoints

@@ -7,7 +7,10 @@ downstream asset of the run; the published artifact stays the last good one.
 """
 
 
+import json
+
 import dagster as dg
+import pandas as pd
 
 from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import markdown_table, staged_partition_keys
@@ -31,10 +34,14 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
         outcomes = [gx.validate(suite, table, parameters) for suite, table in tables.items()]
         passed = all(o.success for o in outcomes)
         failures = [f"{o.suite}: {f.describe()}" for o in outcomes for f in o.failed]
+        failing_rows = {o.suite: offending_rows(tables[o.suite], o) for o in outcomes if not o.success}
         if passed:
             settings.storage.publish(area, gate.outputs(settings, keys))
         else:
-            context.log.error(f"{gate.stage} gate FAILED, artifact not published; failed expectations: " + "; ".join(failures))
+            context.log.error(
+                f"{gate.stage} gate FAILED, artifact not published; failed expectations: " + "; ".join(failures)
+                + "; offending rows: " + json.dumps(failing_rows, default=str)[:4000]
+            )
         rows = [
             {"suite": o.suite, "expectation": x.describe(), "passed": x.success}
             for o in outcomes
@@ -48,13 +55,29 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
                 "suites": dg.MetadataValue.json({o.suite: {"success": o.success, "rows": o.rows} for o in outcomes}),
                 "expectations": dg.MetadataValue.md(markdown_table(rows)),
                 "failed_expectations": dg.MetadataValue.json(failures),
+                "failing_rows": dg.MetadataValue.json(failing_rows),
                 "parameters": dg.MetadataValue.json(parameters),
                 "published": passed,
+                "data_docs": dg.MetadataValue.path(str(gx.data_docs_index())),
                 "suite_files": dg.MetadataValue.json([str(gx.suite_path(o.suite).relative_to(gx.EXPECTATIONS_DIR.parent)) for o in outcomes]),
             },
         )
 
     return _check
+
+
+def offending_rows(table: pd.DataFrame, outcome: gx.SuiteOutcome, limit: int = 10) -> list[dict]:
+    """The rows behind a failed suite: those holding an unexpected value of a failed expectation
+    (the whole table when the failure is about the table itself, up to `limit` rows)."""
+    rows = pd.DataFrame()
+    for failed in outcome.failed:
+        column = failed.kwargs.get("column") or failed.kwargs.get("column_A")
+        if column in table.columns and failed.unexpected_sample:
+            sample = [tuple(v)[0] if isinstance(v, (list, tuple)) else v for v in failed.unexpected_sample]
+            rows = pd.concat([rows, table[table[column].isin(sample)]])
+        else:
+            rows = pd.concat([rows, table])
+    return json.loads(rows.head(limit).to_json(orient="records", default_handler=str)) if len(rows) else []
 
 
 def gate_checks(gates: list[Gate]) -> list[dg.AssetChecksDefinition]:

@@ -106,15 +106,30 @@ def _plain(value: Any) -> Any:
 
 
 def validate(suite: str, table: pd.DataFrame, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+    """Validate `table` with a suite through a GX checkpoint, which also stores the result and
+    updates the Data Docs site (expectations/uncommitted/data_docs/local_site/)."""
     if not suite_path(suite).exists():
         raise FileNotFoundError(f"no Great Expectations suite {suite!r} at {suite_path(suite)}")
     missing = suite_parameters(suite) - set(parameters or {})
     if missing:
         raise KeyError(f"suite {suite!r} needs parameters {sorted(missing)} that the gate did not supply")
+    import great_expectations as gx
+
     context, batch_definition = _context()
     expectation_suite = context.suites.get(suite)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": table})
-    result = batch.validate(expectation_suite, expectation_parameters=parameters or {}, result_format="SUMMARY")
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite, data=batch_definition, suite=expectation_suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=suite,
+            validation_definitions=[definition],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            result_format="SUMMARY",
+        )
+    )
+    run = checkpoint.run(batch_parameters={"dataframe": table}, expectation_parameters=parameters or {})
+    result = next(iter(run.run_results.values()))
     outcomes = []
     for item in result.results:
         details = item.result or {}
@@ -133,3 +148,29 @@ def validate(suite: str, table: pd.DataFrame, parameters: dict[str, Any] | None 
             )
         )
     return SuiteOutcome(suite=suite, success=bool(result.success), rows=len(table), outcomes=outcomes)
+
+
+def data_docs_index() -> Path:
+    return EXPECTATIONS_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def canonicalize() -> list[str]:
+    """Rewrite every suite in the form GX saves it (ids, defaults), so that validating never
+    changes a tracked suite file (DVC depends on them). Returns the suites that changed."""
+    context, _ = _context()
+    changed = []
+    for path in sorted((EXPECTATIONS_DIR / "expectations").glob("*.json")):
+        before = path.read_text()
+        suite = context.suites.get(path.stem)
+        suite.save()
+        if path.read_text() != before:
+            changed.append(path.stem)
+    return changed
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["canonicalize"]:
+        sys.exit("usage: python -m orchestration.gx canonicalize")
+    print("rewritten:", canonicalize() or "none")

@@ -10,7 +10,7 @@ import dagster as dg
 from assets.core.settings import load_settings
 from assets.raw.defs import SOURCES, raw_documents
 
-raw_job = dg.define_asset_job("raw_refresh", selection=dg.AssetSelection.assets(raw_documents), partitions_def=SOURCES)
+raw_job = dg.define_asset_job("raw_refresh", selection=dg.AssetSelection.assets(raw_documents))
 
 
 @dg.schedule(job=raw_job, cron_schedule="0 2 * * *", execution_timezone="UTC", description="Refresh every source nightly.")

@@ -37,6 +37,7 @@ def test_failed_gate_exits_non_zero_and_names_the_expectation(project_env, tmp_p
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "raw_sources" in output and "quarantined_fraction" in output
+    assert "worst_files" in output, "the offending rows name the worst files"
     assert not (Path(env["ATELIER_STORAGE"]) / "raw" / "documents").exists(), "nothing published"
 
 

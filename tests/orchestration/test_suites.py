@@ -1,0 +1,43 @@
+"""The Great Expectations suites: enough of them, canonical (validating never rewrites a tracked
+file, which DVC depends on), and they do fail on bad tables."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from orchestration import gx
+
+
+def test_at_least_five_suites_one_per_gated_stage():
+    suites = sorted(p.stem for p in (gx.EXPECTATIONS_DIR / "expectations").glob("*.json"))
+    assert len(suites) >= 5
+    for stage in ("raw", "cleaned", "tokenized", "checkpoints", "reports"):
+        assert any(s.startswith(stage) for s in suites), stage
+    for name in suites:
+        assert json.loads(gx.suite_path(name).read_text())["name"] == name
+
+
+def test_suites_are_canonical(tmp_path):
+    copy = tmp_path / "expectations"
+    shutil.copytree(gx.EXPECTATIONS_DIR, copy, ignore=shutil.ignore_patterns("uncommitted"))
+    out = subprocess.run([sys.executable, "-m", "orchestration.gx", "canonicalize"], env={"ATELIER_EXPECTATIONS": str(copy), "PATH": ""},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "rewritten: none" in out.stdout, f"run `python -m orchestration.gx canonicalize` and commit: {out.stdout}"
+
+
+def test_validate_passes_and_fails_with_parameters():
+    good = gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 2.0}]), {"max_bpb": 3.0})
+    bad = gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 4.0}]), {"max_bpb": 3.0})
+    assert good.success and not bad.success
+    assert "val_bits_per_byte" in bad.failed[0].describe()
+    assert gx.data_docs_index().exists()
+
+
+def test_missing_threshold_is_an_error_not_a_pass():
+    with pytest.raises(KeyError, match="max_bpb"):
+        gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 2.0}]), {})
