@@ -37,6 +37,6 @@ defs = dg.Definitions(
     jobs=[atelier_job],
     schedules=[nightly_refresh],
     sensors=[source_file_sensor, dg.AutomationConditionSensorDefinition("automation", target=dg.AssetSelection.all())],
-    resources={"atelier": AtelierSettings()},
+    resources={"atelier": AtelierSettings(), **checkpoints.RESOURCES},
     executor=dg.in_process_executor,
 )

@@ -18,6 +18,9 @@ DVC = os.environ.get("ATELIER_DVC", str(PROJECT / ".venv-dvc" / "bin" / "dvc"))
 
 # Small enough for 2 cores, big enough for every gate to pass on the simulated sample.
 FAST_PARAMS = {
+    "graph": {"min_questions": 50, "heldout_docs_per_source": 5},
+    # 40 iterations teach too little for the ablation to mean anything: the gate on it is off here.
+    "evaluate": {"max_bpb_vs_raw": 10.0, "max_canary_exposure": 30.0},
     "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
     "train": {"max_iters": 40, "eval_interval": 20, "eval_iters": 4, "batch_size": 8, "min_loss_drop": 0.1},
 }

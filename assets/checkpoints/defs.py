@@ -1,12 +1,27 @@
-"""Dagster definitions of the checkpoints stage."""
+"""Dagster definitions of the checkpoints stage.
 
+One asset trains every recipe of the ablation (`curated`, and `raw` when tokenize.ablation_raw)
+with the same model, seed and token budget. On one process it trains in the asset's own process;
+with ATELIER_TRAIN_NPROC > 1 (and ATELIER_TRAIN_NNODES / ATELIER_RDZV_ENDPOINT across nodes) each
+recipe is launched with torchrun through Dagster Pipes, rank 0 streaming its metrics to the run.
+"""
+
+import os
 
 import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import partition_keys, staging_area
+from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
 from assets.core.gate import Gate
-from assets.checkpoints import train
+from assets.checkpoints import train, worker
+
+
+def _launch_settings() -> tuple[int, int, str | None]:
+    return (
+        int(os.environ.get("ATELIER_TRAIN_NPROC", "1")),
+        int(os.environ.get("ATELIER_TRAIN_NNODES", "1")),
+        os.environ.get("ATELIER_RDZV_ENDPOINT") or None,
+    )
 
 
 @dg.asset(
@@ -15,21 +30,33 @@ from assets.checkpoints import train
     kinds={"pytorch"},
     automation_condition=dg.AutomationCondition.eager(),
     backfill_policy=dg.BackfillPolicy.single_run(),
-    description="A GPT pre-trained from scratch on the tokenized shards.",
+    op_tags={"atelier/stage": "checkpoints"},
+    description="GPTs pre-trained from scratch: `curated` on the curated mixture and `raw` on the raw recipe (the ablation).",
 )
-def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
+def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipes_subprocess_client: dg.PipesSubprocessClient) -> dg.MaterializeResult:
     settings = atelier.load()
     area = staging_area(context, settings, "checkpoints", partition_keys(context))
+    runs = train.runs_of(settings, None)
+    nproc, nnodes, rdzv = _launch_settings()
+    summaries = {}
+    if nproc * nnodes == 1:
+        def log(record: dict) -> None:
+            context.log.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
 
-    def log(record: dict) -> None:
-        context.log.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-
-    result = train.build_checkpoints(settings, area, log=log)
+        for run in runs:
+            result = train.train(settings, area, run, log)
+            summaries[run] = {k: v for k, v in result.items() if k != "records"}
+    else:
+        for run in runs:
+            command = worker.torchrun_command(settings, run, nproc, nnodes, rdzv, out=area.url())
+            invocation = pipes_subprocess_client.run(command=command, context=context, env={**os.environ, **worker.torchrun_env(settings, nproc)})
+            summaries[run] = {k: v.value for k, v in invocation.get_materialize_result().metadata.items()}
+    rows = [{"run": run, **{k: v for k, v in s.items() if isinstance(v, (int, float, str))}} for run, s in summaries.items()]
     return dg.MaterializeResult(
         metadata={
-            "parameters": result["parameters"],
-            "initial_val_loss": result["initial_val_loss"],
-            "final_val_loss": result["final_val_loss"],
+            "runs": dg.MetadataValue.md(markdown_table(rows)),
+            **{f"{run}_final_val_loss": s.get("final_val_loss") for run, s in summaries.items()},
+            "processes": nproc * nnodes,
         }
     )
 
@@ -41,7 +68,8 @@ GATES = [
         tables=train.gate_tables,
         outputs=train.outputs,
         parameters=lambda s: {"min_loss_drop": s.params.train.min_loss_drop},
-        description="losses finite, validation loss fell by train.min_loss_drop, the checkpoint reloads and generates",
+        description="losses finite, validation loss fell by train.min_loss_drop, each checkpoint reloads and generates",
     )
 ]
 ASSETS = [checkpoint]
+RESOURCES = {"pipes_subprocess_client": dg.PipesSubprocessClient()}

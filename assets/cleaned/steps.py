@@ -29,3 +29,22 @@ def run_steps(docs: pd.DataFrame, steps: Iterable[Step], ledger: Ledger) -> pd.D
                 ledger.removed(source, reason, int(count))
             docs = docs.loc[~dropped]
     return docs
+
+
+def only_kinds(step: Step, kinds: frozenset[str]) -> Step:
+    """Apply `step` to the documents of the given kinds; every other document passes untouched."""
+
+    def scoped(docs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        mask = docs["kind"].isin(kinds)
+        reasons = pd.Series(None, index=docs.index, dtype=object)
+        if mask.any():
+            part, part_reasons = step(docs.loc[mask])
+            docs = docs.copy()
+            for column in part.columns:
+                if column not in docs.columns:
+                    docs[column] = None
+                docs.loc[mask, column] = part[column]
+            reasons.loc[mask] = part_reasons
+        return docs, reasons
+
+    return scoped

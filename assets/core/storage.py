@@ -6,6 +6,12 @@ renamed (locally) or copied (on S3) into place, so a reader never sees half an a
 
 Write, audit, publish: a stage writes into `staging(stage, run_id)`, its gate validates that
 area, and only then does `publish` move the artifact over the published one.
+
+On S3, credentials and the endpoint come from the usual AWS settings (environment, profiles,
+instance roles; AWS_ENDPOINT_URL for a non-AWS endpoint). They never appear in a root, a URL, a
+repr or an error message. Retries and timeouts are bounded so that a dead endpoint fails a stage
+in seconds, not minutes: ATELIER_S3_RETRIES (default 3), ATELIER_S3_CONNECT_TIMEOUT (s, default 5),
+ATELIER_S3_READ_TIMEOUT (s, default 60).
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec.spec import AbstractBufferedFile
 
 STAGING = "_staging"
 
@@ -30,11 +38,49 @@ class StorageError(RuntimeError):
     """An operation on the storage root failed; the message names the operation and the place."""
 
 
+def s3_options() -> dict:
+    """s3fs options: endpoint from AWS_ENDPOINT_URL, bounded botocore retries and timeouts.
+
+    The endpoint is passed explicitly (rather than left to botocore) so that fsspec's instance
+    cache keys on it: two roots on two endpoints in one process never share a client.
+    """
+    options: dict = {
+        "config_kwargs": {
+            "connect_timeout": float(os.environ.get("ATELIER_S3_CONNECT_TIMEOUT", "5")),
+            "read_timeout": float(os.environ.get("ATELIER_S3_READ_TIMEOUT", "60")),
+            "retries": {"max_attempts": _retries(), "mode": "standard"},
+        },
+    }
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    return options
+
+
+def _retries() -> int:
+    return max(1, int(os.environ.get("ATELIER_S3_RETRIES", "3")))
+
+
+def _filesystem(root: str):
+    parts = urlsplit(root)
+    if parts.scheme and (parts.username or parts.password):
+        raise StorageError(
+            f"storage root {parts.scheme}://{parts.hostname}{parts.path}: credentials in the URL are refused; "
+            "use the AWS settings (environment, profile or role) instead"
+        )
+    if parts.scheme in ("s3", "s3a"):
+        fs, base = fsspec.core.url_to_fs(root, **s3_options())
+        fs.retries = _retries()  # s3fs's own retry loop on top of botocore's (a class attribute)
+        return fs, base
+    return fsspec.core.url_to_fs(root)
+
+
 class Storage:
     def __init__(self, root: str):
         self.root = root.rstrip("/") or "/"
-        self.fs, self.base = fsspec.core.url_to_fs(self.root)
-        self.is_local = self.fs.protocol in ("file", ("file", "local")) or "file" in self.fs.protocol
+        self.fs, self.base = _filesystem(self.root)
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        self.is_local = "file" in protocols or "local" in protocols
         if self.is_local:
             os.makedirs(self.base, exist_ok=True)
 
@@ -50,6 +96,10 @@ class Storage:
         """A full address: a local path or s3://bucket/key (for DuckDB, logs and metadata)."""
         return posixpath.join(self.root, rel) if rel else self.root
 
+    @property
+    def bucket(self) -> str | None:
+        return None if self.is_local else self.base.split("/", 1)[0]
+
     def child(self, rel: str) -> "Storage":
         return Storage(self.url(rel))
 
@@ -62,6 +112,8 @@ class Storage:
 
     def glob(self, pattern: str) -> list[str]:
         """Relative paths under this root that match `pattern`, sorted."""
+        if not self.is_local:  # a listing cached by s3fs would hide what another process wrote
+            self.fs.invalidate_cache()
         found = self._call("list", pattern, self.fs.glob, self.path(pattern))
         prefix = self.base.rstrip("/") + "/"
         return sorted(p[len(prefix):] if p.startswith(prefix) else p for p in found)
@@ -86,7 +138,7 @@ class Storage:
         tables = []
         for name in files:
             with self.open(name) as handle:
-                tables.append(pq.read_table(handle, columns=columns))
+                tables.append(self._call("read", name, pq.read_table, handle, columns=columns))
         return pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
 
     def parquet_files(self, rel: str) -> list[str]:
@@ -95,23 +147,39 @@ class Storage:
     # -- writing (atomic) ------------------------------------------------------------------
     @contextmanager
     def writer(self, rel: str, mode: str = "wb") -> Iterator[io.IOBase]:
-        """Yield a handle on a temporary name; the file appears at `rel` only if the block succeeds."""
+        """Yield a handle on a temporary name; the file appears at `rel` only if the block succeeds.
+
+        The handle is closed by hand, not by `with`: fsspec's `__exit__` would upload what was
+        buffered even when the block raised. On failure the upload is discarded (an S3 multipart
+        upload aborted) and the temporary object removed.
+        """
         final = self.path(rel)
         temp = f"{final}.tmp-{uuid.uuid4().hex[:12]}"
-        parent = posixpath.dirname(final)
         if self.is_local:
-            os.makedirs(parent, exist_ok=True)
+            os.makedirs(posixpath.dirname(final), exist_ok=True)
+        handle = self._call("write", rel, self.fs.open, temp, mode)
         try:
-            with self._call("write", rel, self.fs.open, temp, mode) as handle:
-                yield handle
+            yield handle
+            self._call("write", rel, handle.close)
             self._commit(temp, final, rel)
         except BaseException:
-            try:
-                if self.fs.exists(temp):
-                    self.fs.rm(temp)
-            except Exception:  # noqa: BLE001 - the original error matters more
-                pass
+            self._abandon(handle, temp)
             raise
+
+    def _abandon(self, handle, temp: str) -> None:
+        try:
+            if isinstance(handle, AbstractBufferedFile):  # S3: abort, never upload the buffer
+                handle.discard()
+                handle.closed = True
+            else:
+                handle.close()
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
+        try:
+            if self.fs.exists(temp):
+                self.fs.rm(temp)
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
 
     def _commit(self, temp: str, final: str, rel: str) -> None:
         if self.is_local:
@@ -166,7 +234,7 @@ class Storage:
             os.remove(trash)
 
     def _copy_remote(self, area: "Storage", unit: str) -> None:
-        if not area.fs.isdir(area.path(unit)):
+        if not area._call("check", unit, area.fs.isdir, area.path(unit)):
             with area.open(unit) as src, self.writer(unit) as dst:
                 shutil.copyfileobj(src, dst)
             return
@@ -193,13 +261,36 @@ class Storage:
 
     # -- errors ----------------------------------------------------------------------------
     def _call(self, operation: str, rel: str, fn, *args, **kwargs):
+        """Run one filesystem call; turn its failure into a StorageError naming what and where.
+
+        Only the operation, the URL, the bucket and the endpoint are named: never credentials.
+        """
         try:
             return fn(*args, **kwargs)
-        except FileNotFoundError as exc:
-            if operation in ("read", "copy"):
-                raise StorageError(f"{operation} {self.url(rel)}: not found") from exc
+        except StorageError:
             raise
+        except FileNotFoundError as exc:
+            raise StorageError(f"{operation} {self.url(rel)}: {self._not_found(exc)}") from exc
         except PermissionError as exc:
-            raise StorageError(f"{operation} {self.url(rel)}: access denied ({exc})") from exc
-        except OSError as exc:
-            raise StorageError(f"{operation} {self.url(rel)}: {exc}") from exc
+            raise StorageError(f"{operation} {self.url(rel)}: access denied{self._where()} ({exc})") from exc
+        except (OSError, *_botocore_errors()) as exc:
+            raise StorageError(f"{operation} {self.url(rel)}: {type(exc).__name__}: {exc}{self._where()}") from exc
+
+    def _not_found(self, exc: FileNotFoundError) -> str:
+        if not self.is_local and "bucket does not exist" in str(exc).lower():
+            return f"bucket {self.bucket!r} does not exist{self._where()}"
+        return "not found"
+
+    def _where(self) -> str:
+        if self.is_local:
+            return ""
+        endpoint = getattr(self.fs, "endpoint_url", None) or os.environ.get("AWS_ENDPOINT_URL") or "AWS default"
+        return f" [bucket {self.bucket!r}, endpoint {endpoint}, after up to {_retries()} attempts]"
+
+
+def _botocore_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:  # local-only installs
+        return ()
+    return (BotoCoreError,)

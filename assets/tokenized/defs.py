@@ -11,7 +11,7 @@ from assets.tokenized import shards
 
 @dg.asset(
     group_name="tokenized",
-    deps=["cleaned_corpus"],
+    deps=["cleaned_mixture", "cleaned_raw_recipe"],
     kinds={"numpy"},
     automation_condition=dg.AutomationCondition.eager(),
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -21,14 +21,16 @@ def tokenized_shards(context: dg.AssetExecutionContext, atelier: AtelierSettings
     settings = atelier.load()
     area = staging_area(context, settings, "tokenized", partition_keys(context))
     manifest = shards.build_tokenized(settings, area)
-    return dg.MaterializeResult(
-        metadata={
-            "vocab_size": manifest["vocab_size"],
-            "train_tokens": manifest["tokens"]["train"],
-            "val_tokens": manifest["tokens"]["val"],
-            "shards": len(manifest["shards"]),
-        }
-    )
+    metadata = {
+        "vocab_size": manifest["vocab_size"],
+        "train_tokens": manifest["tokens"]["train"],
+        "val_tokens": manifest["tokens"]["val"],
+        "shards": len(manifest["shards"]),
+        "tokens_per_source": dg.MetadataValue.json(manifest["tokens_per_source"]),
+    }
+    if "ablation" in manifest:
+        metadata["raw_recipe_train_tokens"] = manifest["ablation"]["raw"]["tokens"]["train"]
+    return dg.MaterializeResult(metadata=metadata)
 
 
 GATES = [
@@ -38,7 +40,7 @@ GATES = [
         tables=shards.gate_tables,
         outputs=shards.outputs,
         parameters=lambda s: {"min_train_tokens": s.params.tokenize.min_train_tokens},
-        description="shards match the manifest, ids below the vocabulary, enough train tokens",
+        description="shards match the manifest, ids below the vocabulary, enough train tokens, every source has validation tokens, only training rights in train shards",
     )
 ]
 ASSETS = [tokenized_shards]

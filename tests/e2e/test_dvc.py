@@ -72,12 +72,12 @@ def test_dvc_repro_builds_then_noop_then_reruns_only_dependents(repo):
     assert third.returncode == 0 and ran(third) == ["reports"], third.stdout
 
     metrics = run([DVC, "metrics", "show", "--json"], cwd=repo)
-    assert "val_bits_per_byte" in metrics.stdout
+    assert "bits_per_byte" in metrics.stdout
 
     set_param(repo, "evaluate", "max_bpb", 0.0001)
     failed = run([DVC, "repro"], cwd=repo)
     assert failed.returncode != 0
-    assert "reports_metrics" in failed.stdout + failed.stderr and "val_bits_per_byte" in failed.stdout + failed.stderr
+    assert "reports_metrics" in failed.stdout + failed.stderr and "bits_per_byte" in failed.stdout + failed.stderr
 
     set_param(repo, "evaluate", "max_bpb", 7.5)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)

@@ -31,13 +31,15 @@ def test_suites_are_canonical(tmp_path):
 
 
 def test_validate_passes_and_fails_with_parameters():
-    good = gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 2.0}]), {"max_bpb": 3.0})
-    bad = gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 4.0}]), {"max_bpb": 3.0})
+    row = {"run": "curated", "bits_per_byte": 2.0, "qa_acc_over_chance": 0.1, "canary_max_exposure": 1.0, "extracted": 0}
+    params = {"max_bpb": 3.0, "min_qa_over_chance": 0.0, "max_canary_exposure": 12.0, "max_extracted": 0}
+    good = gx.validate("reports_metrics", pd.DataFrame([row]), params)
+    bad = gx.validate("reports_metrics", pd.DataFrame([{**row, "bits_per_byte": 4.0}]), params)
     assert good.success and not bad.success
-    assert "val_bits_per_byte" in bad.failed[0].describe()
+    assert "bits_per_byte" in bad.failed[0].describe()
     assert gx.data_docs_index().exists()
 
 
 def test_missing_threshold_is_an_error_not_a_pass():
     with pytest.raises(KeyError, match="max_bpb"):
-        gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "val_bits_per_byte": 2.0}]), {})
+        gx.validate("reports_metrics", pd.DataFrame([{"run": "curated", "bits_per_byte": 2.0}]), {})

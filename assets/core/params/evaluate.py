@@ -2,6 +2,28 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class EvaluateParams(BaseModel):
+    """Eval reports: held-out bits per byte, QA, privacy (canaries, extraction, contamination), gate."""
+
     model_config = ConfigDict(extra="forbid")
 
-    max_bpb: float = Field(8.0, gt=0, description="reports gate: held-out bits per byte at most this")
+    # gate thresholds
+    max_bpb: float = Field(8.0, gt=0, description="reports gate: held-out bits per byte (curated recipe) at most this")
+    min_qa_over_chance: float = Field(0.0, description="reports gate: QA acc_norm minus the chance rate at least this")
+    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every canary's exposure (bits) at most this")
+    max_bpb_vs_raw: float = Field(0.0, description="reports gate: curated minus raw held-out bits per byte at most this (data-first pays)")
+    max_extracted: int = Field(0, ge=0, description="reports gate: client values found in generations at most this (zero)")
+    # canaries (planted by the cleaned stage's mixture, measured here)
+    canary_repetitions: list[int] = Field(default_factory=lambda: [1, 4, 16], description="times each canary is repeated in the training mixture")
+    canaries_per_repetition: int = Field(2, ge=0, description="distinct canaries planted at each repetition count")
+    canary_digits: int = Field(6, ge=1, le=12, description="secret length: candidate space is 10**digits")
+    canary_prefix: str = Field("my secret code is", min_length=1, description="the text before the secret digits")
+    exposure_candidates: int = Field(1000, ge=10, description="random never-inserted secrets the canary is ranked among")
+    # extraction attack on client data
+    extraction_prompts: int = Field(100, ge=0, description="at most this many planted client values are attacked (seeded choice)")
+    extraction_samples: int = Field(1, ge=0, description="sampled generations per prompt, beside the greedy one")
+    extraction_tokens: int = Field(24, gt=0, description="new tokens per generation")
+    extraction_prefix_tokens: int = Field(16, gt=0, description="prompt = the last this many tokens of the context before each value")
+    extraction_temperature: float = Field(1.0, gt=0)
+    # contamination and held-out text
+    contamination_ngram: int = Field(13, ge=3, description="an evaluation text sharing a word n-gram this long with a training document is contaminated")
+    max_heldout_docs_per_source: int = Field(200, gt=0, description="cap on held-out documents scored per source (cost)")

@@ -1,5 +1,19 @@
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class GraphParams(BaseModel):
+    """Knowledge graph, synthetic documents, evaluation sets and the training mixture."""
+
     model_config = ConfigDict(extra="forbid")
+
+    heldout_fraction: float = Field(0.25, ge=0.0, le=1.0, description="share of eligible product facts held out as cloze questions, never verbalized")
+    min_questions: int = Field(200, ge=1, description="the evalsets gate fails with fewer questions")
+    n_distractors: int = Field(3, ge=1, description="wrong completions per question, same node type as the answer")
+    heldout_docs_per_source: int = Field(20, ge=0, description="raw documents per source (rights train, pii none) held out for bits-per-byte")
+    phrasings: int = Field(3, ge=1, description="verbalized documents per node, each with a different phrasing of every fact")
+    dialogues_per_product: int = Field(1, ge=0, description="synthetic client-advisor dialogues per product")
+    synthetic_cap: float = Field(0.3, ge=0.0, lt=1.0, description="max share of mixture tokens (UTF-8 bytes / 4) that are synthetic")
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description='sampling weight per "source/kind", source or kind (most specific wins); 0 drops, 0.5 keeps half, 2 doubles; unlisted = 1',
+    )

@@ -6,8 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class TokenizeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["bpe", "byte"] = "bpe"
+    kind: Literal["bpe", "byte"] = Field("bpe", description="byte-level BPE, or plain bytes (256 ids + specials)")
     vocab_size: int = Field(2048, ge=300, description="byte-level BPE: 256 bytes + specials + merges")
     val_fraction: float = Field(0.1, gt=0, lt=1, description="share of each source's documents held out")
     shard_tokens: int = Field(1 << 20, gt=0, description="tokens per shard file")
     min_train_tokens: int = Field(10_000, ge=0, description="tokenized gate: at least this many train tokens")
+    ablation_raw: bool = Field(True, description="also tokenize cleaned/raw_recipe into tokenized/ablation/raw")

@@ -1,22 +1,32 @@
+from typing import Literal, Optional
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class TrainParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    preset: Optional[Literal["tiny", "small", "gpt2-124m"]] = Field(None, description="sets n_layer, n_head, n_embd, block_size; null: use them as given")
     n_layer: int = Field(2, gt=0)
     n_head: int = Field(2, gt=0)
     n_embd: int = Field(64, gt=0)
     block_size: int = Field(64, gt=0)
     dropout: float = Field(0.0, ge=0, lt=1)
-    batch_size: int = Field(16, gt=0)
+    rope: bool = Field(False, description="rotary positions instead of a learned position table")
+    swiglu: bool = Field(False, description="SwiGLU feed-forward instead of GELU")
+    batch_size: int = Field(16, gt=0, description="sequences per micro-batch")
+    grad_accum: int = Field(1, gt=0, description="micro-batches per optimizer step, across all data-parallel ranks")
     max_iters: int = Field(200, gt=0)
     learning_rate: float = Field(3e-3, gt=0)
     min_lr: float = Field(3e-4, ge=0)
     warmup_iters: int = Field(20, ge=0)
     weight_decay: float = Field(0.1, ge=0)
+    beta2: float = Field(0.95, gt=0, lt=1)
     grad_clip: float = Field(1.0, ge=0)
     eval_interval: int = Field(50, gt=0)
     eval_iters: int = Field(10, gt=0)
-    threads: int = Field(2, gt=0, description="torch intra-op threads on CPU")
+    checkpoint_interval: int = Field(100, gt=0, description="save resumable trainer state every N steps")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda when available (bf16 autocast)")
+    peak_flops: float = Field(989e12, gt=0, description="accelerator's dense bf16 peak, for MFU (H100/H200)")
+    threads: int = Field(2, gt=0, description="torch intra-op threads per process on CPU")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")

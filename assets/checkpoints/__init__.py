@@ -1,0 +1,1 @@
+"""Stage 4, trained checkpoints: a GPT pre-trained from scratch on the tokenized shards."""

@@ -1,0 +1,48 @@
+"""Token windows sampled from memory-mapped shards.
+
+Sampling is a pure function of a torch.Generator, so saving the generator's state saves the data
+position: a resumed run draws exactly the batches the uninterrupted run would have drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from assets.core.storage import Storage
+from assets.tokenized.shards import recipe_dir
+
+
+def manifest_path(recipe: str) -> str:
+    return f"{recipe_dir(recipe)}/manifest.json"
+
+
+class TokenWindows:
+    """Every window of block + 1 tokens that lies inside one shard of a split."""
+
+    def __init__(self, storage: Storage, recipe: str, manifest: dict, split: str, block: int):
+        dtype = np.dtype(manifest["dtype"])
+        self.shards = []
+        for shard in manifest["shards"]:
+            if shard["split"] != split:
+                continue
+            rel = f"{recipe_dir(recipe)}/shards/{shard['name']}"
+            if storage.is_local:  # the OS pages shards in and out: memory is not bounded by the corpus
+                self.shards.append(np.memmap(storage.path(rel), dtype=dtype, mode="r"))
+            else:
+                self.shards.append(np.frombuffer(storage.read_bytes(rel), dtype=dtype))
+        self.block = block
+        starts = np.array([max(0, len(s) - block) for s in self.shards], dtype=np.int64)
+        self.ends = np.cumsum(starts)
+        if not len(self.ends) or self.ends[-1] == 0:
+            raise ValueError(f"{storage.url(manifest_path(recipe))}: the {split} split has no window of {block + 1} tokens")
+
+    def sample(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        picks = torch.randint(int(self.ends[-1]), (count,), generator=gen).numpy()
+        shard_ix = np.searchsorted(self.ends, picks, side="right")
+        rows = []
+        for pick, s in zip(picks, shard_ix):
+            start = pick - (self.ends[s - 1] if s else 0)
+            rows.append(self.shards[s][start : start + self.block + 1])
+        window = torch.from_numpy(np.stack(rows).astype(np.int64))
+        return window[:, :-1].contiguous(), window[:, 1:].contiguous()

@@ -1,0 +1,258 @@
+"""Checkpoints stage: train the GPT on a recipe's shards; write checkpoints/<run>/ with
+model.safetensors, config.json, trainer.pt (everything needed to resume exactly) and metrics.jsonl.
+
+Runs are the ablation's recipes: `curated` trains on tokenized/, `raw` on tokenized/ablation/raw/,
+with the same model, seed and token budget. Dagster-free; `log` receives each metrics record.
+Data-parallel when launched by torchrun (see worker.py): every rank draws the same global batch
+from the seed and takes its own micro-batches, so the step equals the single-process step.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from contextlib import nullcontext
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.distributed as dist
+from safetensors.torch import load_model, save_model
+
+from assets.checkpoints.data import TokenWindows, manifest_path
+from assets.checkpoints.model import GPT, PRESETS, GPTConfig
+from assets.core.settings import Settings
+from assets.core.storage import Storage
+from assets.tokenized.shards import read_shard
+
+RUN = "curated"
+RUNS = ("curated", "raw")
+
+
+def run_dir(run: str = RUN) -> str:
+    return f"checkpoints/{run}"
+
+
+def runs_of(settings: Settings, partition_keys: Optional[Sequence[str]]) -> list[str]:
+    runs = list(partition_keys) if partition_keys else ["curated"] + (["raw"] if settings.params.tokenize.ablation_raw else [])
+    unknown = [r for r in runs if r not in RUNS]
+    if unknown:
+        raise ValueError(f"unknown checkpoint run(s) {unknown}: expected {list(RUNS)}")
+    return runs
+
+
+def load_split(storage: Storage, manifest: dict, split: str) -> np.ndarray:
+    parts = [read_shard(storage, manifest, s["name"], manifest.get("recipe", "curated")) for s in manifest["shards"] if s["split"] == split]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+
+def model_config(p, vocab_size: int) -> GPTConfig:
+    n_layer, n_head, n_embd, block = PRESETS[p.preset] if p.preset else (p.n_layer, p.n_head, p.n_embd, p.block_size)
+    return GPTConfig(vocab_size, block, n_layer, n_head, n_embd, p.dropout, p.rope, p.swiglu)
+
+
+def lr_at(it: int, p) -> float:
+    if it < p.warmup_iters:
+        return p.learning_rate * (it + 1) / p.warmup_iters
+    progress = (it - p.warmup_iters) / max(1, p.max_iters - p.warmup_iters)
+    return p.min_lr + 0.5 * (1 + math.cos(math.pi * min(1.0, progress))) * (p.learning_rate - p.min_lr)
+
+
+def make_optimizer(model: GPT, p) -> torch.optim.AdamW:
+    # no weight decay on gains and biases (nanoGPT's grouping: decay only >= 2-D weights)
+    decay = [t for t in model.parameters() if t.dim() >= 2]
+    rest = [t for t in model.parameters() if t.dim() < 2]
+    groups = [{"params": decay, "weight_decay": p.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=p.learning_rate, betas=(0.9, p.beta2))
+
+
+@torch.no_grad()
+def estimate_loss(model: GPT, windows: TokenWindows, batch: int, iters: int, seed: int, device: str, autocast) -> float:
+    """Mean loss over the same `iters` batches every time (a fixed generator)."""
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in range(iters):
+        x, y = windows.sample(batch, gen)
+        with autocast:
+            losses.append(model(x.to(device), y.to(device))[1].item())
+    model.train()
+    return float(np.mean(losses))
+
+
+def pick_device(p, local_rank: int) -> str:
+    if p.device == "cuda" or (p.device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError("train.device is cuda but no CUDA device is visible")
+        return f"cuda:{local_rank}"
+    return "cpu"
+
+
+def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callable[[dict], None]] = None) -> dict:
+    """Train (or resume, if `out` holds this run's trainer.pt) and write checkpoints/<run>/.
+
+    Under torchrun (WORLD_SIZE > 1) the process group must be initialized; only rank 0 writes and logs."""
+    p, seed = settings.params.train, settings.params.seed
+    distributed = dist.is_available() and dist.is_initialized()
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    if p.grad_accum % world:
+        raise ValueError(f"train.grad_accum={p.grad_accum} must be a multiple of the {world} data-parallel ranks")
+    micro = p.grad_accum // world
+    device = pick_device(p, int(os.environ.get("LOCAL_RANK", 0)))
+    cuda = device.startswith("cuda")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else nullcontext()
+    torch.set_num_threads(p.threads)
+    torch.manual_seed(seed)
+
+    storage = settings.storage
+    manifest = storage.read_json(manifest_path(run))
+    config = model_config(p, manifest["vocab_size"])
+    train_windows = TokenWindows(storage, run, manifest, "train", config.block_size)
+    val_windows = TokenWindows(storage, run, manifest, "val", config.block_size)
+    model = GPT(config).to(device)
+    optimizer = make_optimizer(model, p)
+    gen = torch.Generator().manual_seed(seed)
+    folder, start, records = run_dir(run), 0, []
+    described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"), "recipe": run}
+    if out.exists(f"{folder}/trainer.pt"):
+        start, records = resume(out, folder, described, model, optimizer, gen, device)
+    ddp = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+
+    def record(entry: dict) -> None:
+        records.append(entry)
+        if log:
+            log(entry)
+
+    tokens_per_step = p.grad_accum * p.batch_size * config.block_size
+    evaluate = lambda: estimate_loss(model, val_windows, p.batch_size, p.eval_iters, seed, device, autocast)  # noqa: E731
+    if start == 0 and rank == 0:
+        record({"iter": 0, "val_loss": evaluate()})
+    clock, clock_iter = time.perf_counter(), start
+    for it in range(start, p.max_iters):
+        lr = lr_at(it, p)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = train_windows.sample(p.grad_accum * p.batch_size, gen)
+        x, y = x.view(p.grad_accum, p.batch_size, -1)[rank::world], y.view(p.grad_accum, p.batch_size, -1)[rank::world]
+        total = torch.zeros((), device=device)
+        for m in range(micro):
+            sync = nullcontext() if (not distributed or m == micro - 1) else ddp.no_sync()
+            with sync:
+                with autocast:
+                    _, loss = ddp(x[m].to(device), y[m].to(device))
+                (loss / micro).backward()
+            total += loss.detach() / micro
+        if p.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step = it + 1
+        if step % p.eval_interval == 0 or step == p.max_iters:
+            if distributed:
+                dist.all_reduce(total)
+                total /= world
+            if cuda:
+                torch.cuda.synchronize()
+            elapsed = time.perf_counter() - clock
+            if rank == 0:
+                speed = (step - clock_iter) * tokens_per_step / elapsed
+                entry = {"iter": step, "train_loss": float(total.item()), "val_loss": evaluate(), "lr": lr, "tokens_per_second": speed, "ms_per_iter": 1000 * elapsed / (step - clock_iter)}
+                if cuda:
+                    entry["mfu"] = speed * model.flops_per_token(config.block_size) / (p.peak_flops * world)
+                record(entry)
+            clock, clock_iter = time.perf_counter(), step
+        if rank == 0 and (step % p.checkpoint_interval == 0 or step == p.max_iters):
+            save(out, folder, described, model, optimizer, gen, step, records)
+    if distributed:
+        dist.barrier()
+    return {"run": run, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records}
+
+
+def save(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, step: int, records: list[dict]) -> None:
+    """Weights, config and metrics, then trainer.pt last: its iteration is the resume point."""
+    out.write_bytes(f"{folder}/model.safetensors", safetensors_bytes(model))
+    out.write_json(f"{folder}/config.json", {**described, "iter": step, "parameters": model.num_params()})
+    out.write_text(f"{folder}/metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    state = {
+        "iter": step,
+        "described": json.dumps(described, sort_keys=True),
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": optimizer.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "data_rng": gen.get_state(),
+        "records": json.dumps(records),
+    }
+    with out.writer(f"{folder}/trainer.pt") as handle:
+        torch.save(state, handle)
+
+
+def resume(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, device: str) -> tuple[int, list[dict]]:
+    with out.open(f"{folder}/trainer.pt") as handle:
+        state = torch.load(handle, map_location="cpu", weights_only=True)  # tensors and plain types only
+    if state["described"] != json.dumps(described, sort_keys=True):
+        raise ValueError(f"{out.url(folder)}/trainer.pt was written with other params, data or ranks; remove it to start over")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] and device.startswith("cuda"):
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    gen.set_state(state["data_rng"])
+    return int(state["iter"]), json.loads(state["records"])
+
+
+def safetensors_bytes(model: GPT) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.safetensors")
+        save_model(model, path)  # handles the tied embedding / output weights
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def load_checkpoint(storage: Storage, run: str = RUN) -> GPT:
+    """The trained GPT in eval mode, on CPU; no pickle is involved (safetensors + JSON)."""
+    config = storage.read_json(f"{run_dir(run)}/config.json")
+    model = GPT(GPTConfig(**config["model"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.safetensors")
+        with open(path, "wb") as f:
+            f.write(storage.read_bytes(f"{run_dir(run)}/model.safetensors"))
+        load_model(model, path)
+    model.eval()
+    return model
+
+
+def build_checkpoints(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None, log=None) -> dict:
+    """Train each run in `partition_keys` (default: curated, and raw when the ablation is on) in
+    this process. Returns the first run's summary, with every run's under "runs"."""
+    results = {run: train(settings, out, run, log) for run in runs_of(settings, partition_keys)}
+    return {**next(iter(results.values())), "runs": results}
+
+
+def outputs(settings: Settings, partition_keys=None) -> list[str]:
+    return [run_dir(run) for run in runs_of(settings, partition_keys)]
+
+
+def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
+    losses, summary = [], []
+    for run in runs_of(settings, partition_keys):
+        records = [json.loads(line) for line in area.read_text(f"{run_dir(run)}/metrics.jsonl").splitlines() if line.strip()]
+        losses += [{"run": run, "iter": r["iter"], "val_loss": r["val_loss"], "train_loss": r.get("train_loss")} for r in records]
+        # reload and generate: the checkpoint must be usable, not just present
+        model = load_checkpoint(area, run)
+        sample = model.generate(torch.zeros((1, 1), dtype=torch.long), 8, greedy=True)
+        summary.append(
+            {
+                "run": run,
+                "initial_val_loss": records[0]["val_loss"],
+                "final_val_loss": records[-1]["val_loss"],
+                "loss_drop": records[0]["val_loss"] - records[-1]["val_loss"],
+                "generated_tokens": int(sample.shape[1] - 1),
+            }
+        )
+    frame = pd.DataFrame(losses).replace([np.inf, -np.inf], np.nan)  # an infinite loss reads as missing: not finite
+    return {"checkpoints_losses": frame, "checkpoints_summary": pd.DataFrame(summary)}

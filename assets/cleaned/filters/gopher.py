@@ -1,0 +1,136 @@
+"""Gopher's quality and repetition rules (Rae et al. 2021, section A.1), decision for decision as
+datatrove 0.10.1 implements them; the n-gram passes work on word ids instead of joined strings."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from assets.core.params.clean import GopherQualityParams, GopherRepetitionParams
+from assets.cleaned.filters.punctuation import PUNCTUATION_SET
+from assets.cleaned.filters.step import filter_step
+
+STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "with"])
+_PARAGRAPHS = re.compile(r"\n{2,}")
+_LINES = re.compile("\n+")
+
+
+def quality_check(p: GopherQualityParams):
+    def check(text: str, words: list[str]) -> Optional[str]:
+        n_words = len(words)
+        non_symbol = [w for w in words if any(ch not in PUNCTUATION_SET for ch in w)]
+        if p.min_doc_words and len(non_symbol) < p.min_doc_words:
+            return "gopher_short_doc"
+        if p.max_doc_words and len(non_symbol) > p.max_doc_words:
+            return "gopher_long_doc"
+        if not non_symbol:  # only reachable with min_doc_words disabled: nothing to measure
+            return "gopher_short_doc"
+        avg = sum(len(w) for w in non_symbol) / len(non_symbol)
+        if p.min_avg_word_length and avg < p.min_avg_word_length:
+            return "gopher_below_avg_threshold"
+        if p.max_avg_word_length and avg > p.max_avg_word_length:
+            return "gopher_above_avg_threshold"
+        if p.max_symbol_word_ratio and text.count("#") / n_words > p.max_symbol_word_ratio:
+            return "gopher_too_many_hashes"
+        if p.max_symbol_word_ratio and (text.count("...") + text.count("…")) / n_words > p.max_symbol_word_ratio:
+            return "gopher_too_many_ellipsis"
+        lines = text.splitlines() or [""]
+        bullets = sum(s.lstrip().startswith(("•", "-")) for s in lines)
+        if p.max_bullet_lines_ratio and bullets / len(lines) > p.max_bullet_lines_ratio:
+            return "gopher_too_many_bullets"
+        ellipsis = sum(s.rstrip().endswith(("...", "…")) for s in lines)
+        if p.max_ellipsis_lines_ratio and ellipsis / len(lines) > p.max_ellipsis_lines_ratio:
+            return "gopher_too_many_end_ellipsis"
+        alpha = sum(any(c.isalpha() for c in w) for w in words)
+        if p.max_non_alpha_words_ratio and alpha / n_words < p.max_non_alpha_words_ratio:
+            return "gopher_below_alpha_threshold"
+        if p.min_stop_words and len(STOP_WORDS.intersection(words)) < p.min_stop_words:
+            return "gopher_enough_stop_words"
+        return None
+
+    return check
+
+
+def _duplicates(items: list[str]) -> tuple[int, int]:
+    """(repeated elements, their characters): every occurrence after the first counts."""
+    seen: set[str] = set()
+    elements = chars = 0
+    for item in items:
+        if item in seen:
+            elements += 1
+            chars += len(item)
+        else:
+            seen.add(item)
+    return elements, chars
+
+
+def _top_ngram_chars(ids: list[int], lengths: list[int], n: int) -> int:
+    """Characters of the most frequent n-gram (" "-joined) times its count; ties go to the
+    n-gram seen first, as Counter.most_common(1) does."""
+    counts: dict[tuple, int] = {}
+    first: dict[tuple, int] = {}
+    for i in range(len(ids) - n + 1):
+        key = tuple(ids[i : i + n])
+        if key in counts:
+            counts[key] += 1
+        else:
+            counts[key] = 1
+            first[key] = i
+    best = max(counts.values())
+    key = next(k for k, c in counts.items() if c == best)  # dicts keep insertion order
+    start = first[key]
+    return (sum(lengths[start : start + n]) + n - 1) * best
+
+
+def _all_duplicate_chars(words: list[str], lengths: list[int], n: int) -> int:
+    """Characters in repeated n-grams (joined without a separator), skipping past each repeat."""
+    seen: set[str] = set()
+    repeated = idx = 0
+    limit = len(words) - n + 1
+    while idx < limit:
+        gram = "".join(words[idx : idx + n])
+        if gram in seen:
+            repeated += sum(lengths[idx : idx + n])
+            idx += n
+        else:
+            seen.add(gram)
+            idx += 1
+    return repeated
+
+
+def repetition_check(p: GopherRepetitionParams):
+    def check(text: str, words: list[str]) -> Optional[str]:
+        if not text:
+            return "empty"
+        paragraphs = _PARAGRAPHS.split(text.strip())
+        duplicates, chars = _duplicates(paragraphs)
+        if p.dup_para_frac and duplicates / len(paragraphs) > p.dup_para_frac:
+            return "dup_para_frac"
+        if p.dup_para_char_frac and chars / len(text) > p.dup_para_char_frac:
+            return "dup_para_char_frac"
+        lines = _LINES.split(text)
+        duplicates, chars = _duplicates(lines)
+        if p.dup_line_frac and duplicates / len(lines) > p.dup_line_frac:
+            return "dup_line_frac"
+        if p.dup_line_char_frac and chars / len(text) > p.dup_line_char_frac:
+            return "dup_line_char_frac"
+        vocabulary: dict[str, int] = {}
+        ids = [vocabulary.setdefault(w, len(vocabulary)) for w in words]
+        lengths = [len(w) for w in words]
+        for n, frac in sorted(p.top_n_grams.items()):
+            if len(words) >= n and _top_ngram_chars(ids, lengths, n) / len(text) > frac:
+                return f"top_{n}_gram"
+        for n, frac in sorted(p.dup_n_grams.items()):
+            if _all_duplicate_chars(words, lengths, n) / len(text) > frac:
+                return f"duplicated_{n}_n_grams"
+        return None
+
+    return check
+
+
+def gopher_quality_step(p: GopherQualityParams):
+    return filter_step("gopher_quality", quality_check(p))
+
+
+def gopher_repetition_step(p: GopherRepetitionParams):
+    return filter_step("gopher_repetition", repetition_check(p))

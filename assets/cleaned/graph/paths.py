@@ -1,0 +1,17 @@
+"""Where this package's artifacts live under the storage root."""
+
+from assets.cleaned.paths import CORPUS, EVALSETS, GRAPH, MIXTURE, SYNTHETIC  # noqa: F401
+
+NODES = f"{GRAPH}/nodes.parquet"
+EDGES = f"{GRAPH}/edges.parquet"
+GRAPHML = f"{GRAPH}/graph.graphml"
+TURTLE = f"{GRAPH}/graph.ttl"
+GRAPH_STATS = f"{GRAPH}/stats.json"
+GRAPH_PLOT = f"{GRAPH}/stats.png"
+
+QA = f"{EVALSETS}/qa"  # cloze questions on held-out facts
+QUESTIONS = f"{QA}/questions.parquet"
+HELDOUT_DOCS = f"{EVALSETS}/heldout"  # raw documents held out per source for bits-per-byte
+
+MIXTURE_TABLE = f"{MIXTURE}/mixture.json"
+MIXTURE_PLOT = f"{MIXTURE}/mixture.png"

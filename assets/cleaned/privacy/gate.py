@@ -1,0 +1,71 @@
+"""What the privacy gates look at.
+
+cleaned_privacy: one row per corpus document, with the PII the detectors still find in it (re-run
+on the final text), its rights and whether it is tied to an opted-out client.
+cleaned_evalset_rights: one row per evaluation document (rights train or eval_only, never none).
+tokenized_rights: one row per document in any token shard, with its rights as recorded at ingest
+(raw documents; the shard's own record for documents generated later, e.g. synthetic ones).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS
+from assets.cleaned.privacy.consent import consent_step
+from assets.cleaned.privacy.gazetteer import build_gazetteer
+from assets.cleaned.privacy.redact import Redactor
+from assets.core.storage import Storage
+from assets.raw.ingest import documents_dir
+
+
+def _raw(settings, columns=None) -> pd.DataFrame:
+    """Every source's raw documents (the published raw stage)."""
+    frames = [settings.storage.read_parquet(documents_dir(s.name), columns=columns).to_pandas() for s in settings.sources]
+    return pd.concat(frames, ignore_index=True)
+
+
+def privacy_table(corpus: pd.DataFrame, settings, redactor: Redactor, gazetteer) -> pd.DataFrame:
+    found = [redactor.find(text) for text in corpus["text"]]
+    _, consent = consent_step(settings, gazetteer)(corpus)
+    return pd.DataFrame(
+        {
+            "doc_id": corpus["doc_id"].to_numpy(),
+            "source": corpus["source"].to_numpy(),
+            "rights": corpus["rights"].to_numpy(),
+            "pii_remaining": [len(spans) for spans in found],
+            "pii_types": [", ".join(f"{k}:{v}" for k, v in sorted(Counter(s.entity for s in spans).items())) for spans in found],
+            "opted_out": consent.notna().to_numpy(),
+        }
+    )
+
+
+def privacy_gate_tables(area: Storage, settings, partition_keys=None) -> dict[str, pd.DataFrame]:
+    columns = ["doc_id", "source", "text", "rights", "client_id"]
+    corpus = area.read_parquet(CORPUS, columns=columns).to_pandas()
+    corpus["meta"] = None
+    gazetteer = build_gazetteer(_raw(settings, ["doc_id", "source", "kind", "text", "client_id", "meta"]))
+    tables = {"cleaned_privacy": privacy_table(corpus, settings, Redactor(gazetteer), gazetteer)}
+    if area.parquet_files(EVAL_DOCUMENTS):  # evaluation documents: never rights none
+        evaluation = area.read_parquet(EVAL_DOCUMENTS, columns=["doc_id", "source", "rights"]).to_pandas()
+        tables["cleaned_evalset_rights"] = evaluation
+    return tables
+
+
+def shard_rights_table(area: Storage, settings, shards_folder: str = "tokenized/shards") -> pd.DataFrame:
+    """For the tokenized gate (suite tokenized_rights): every shard document's rights."""
+    files = area.glob(f"{shards_folder}/*.docs.parquet")
+    if not files:
+        raise FileNotFoundError(f"{area.url(shards_folder)}: no *.docs.parquet shard document lists")
+    frames = []
+    for name in files:
+        docs = area.read_parquet(name, columns=["doc_id", "source", "rights"]).to_pandas()
+        docs.insert(0, "shard", name.rsplit("/", 1)[-1].removesuffix(".docs.parquet") + ".bin")
+        frames.append(docs)
+    docs = pd.concat(frames, ignore_index=True)
+    raw = _raw(settings, ["doc_id", "rights"]).rename(columns={"rights": "raw_rights"})
+    docs = docs.merge(raw, on="doc_id", how="left")
+    docs["rights"] = docs["raw_rights"].fillna(docs["rights"])  # ingest's record wins where there is one
+    return docs.drop(columns=["raw_rights"])

@@ -1,0 +1,70 @@
+"""Plot data for `dvc plots` (JSON lists of records under reports/plots/) and the same figures as
+PNG (matplotlib, Agg backend, no timestamp in the file so reruns are byte-identical)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+PLOTS = "reports/plots"
+PNG_META = {"Software": None}  # no version string: the bytes depend only on the data
+
+
+def loss_records(training: dict[str, list[dict]]) -> list[dict]:
+    return [{"run": run, "iter": r["iter"], "val_loss": r["val_loss"], **({"train_loss": r["train_loss"]} if "train_loss" in r else {})}
+            for run, records in sorted(training.items()) for r in records]
+
+
+def funnel_records(ledger: dict) -> list[dict]:
+    rows = [{"step": "documents in", "documents": ledger["documents_in"]}]
+    rows += [{"step": f"removed: {k}", "documents": v} for k, v in sorted(ledger["removed"].items())]
+    rows += [{"step": f"quarantined: {k}", "documents": v} for k, v in sorted(ledger["quarantined"].items())]
+    return rows + [{"step": "kept", "documents": ledger["kept"]}]
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=90, metadata=PNG_META)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def loss_png(records: list[dict]) -> bytes:
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for run in sorted({r["run"] for r in records}):
+        points = [r for r in records if r["run"] == run]
+        ax.plot([r["iter"] for r in points], [r["val_loss"] for r in points], marker="o", label=f"{run} val")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss (nats/token)")
+    ax.set_title("Validation loss")
+    ax.legend()
+    return _png(fig)
+
+
+def grouped_bars_png(records: list[dict], group: str, series: str, value: str, title: str) -> bytes:
+    groups = sorted({r[group] for r in records})
+    names = sorted({r[series] for r in records})
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    width = 0.8 / max(len(names), 1)
+    for k, name in enumerate(names):
+        values = {r[group]: r[value] for r in records if r[series] == name}
+        ax.bar([i + k * width for i in range(len(groups))], [values.get(g, 0.0) for g in groups], width, label=name)
+    ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(groups))], groups, rotation=20, ha="right")
+    ax.set_title(title)
+    ax.legend()
+    return _png(fig)
+
+
+def barh_png(labels: list[str], values: list[float], title: str, xlabel: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(labels) + 1.2))
+    ax.barh(range(len(labels)), values)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return _png(fig)

@@ -1,0 +1,262 @@
+"""Atelier's curation against datatrove 0.10.1, side by side in one run, on the same documents.
+
+    .venv-bench/bin/python -m benchmarks.clean --house /tmp/bench200k --work /tmp/bench-clean \
+        [--docs 20000] [--datatrove-docs 2000]
+
+Input: a simulated house (`python -m assets.raw.simulator`), ingested here if needed, HTML
+extracted and text normalized once (untimed) so both sides read identical texts. Then:
+- Atelier: the cleaned stage (Gopher repetition, Gopher quality, C4, FineWeb, exact + MinHash
+  dedup) over all `--docs`, with its configured workers, I/O included; and its filters alone on
+  one core over the datatrove sample.
+- datatrove: the same four filters (C4 with filter_no_terminal_punct=False, as FineWeb) on one
+  core over the first `--datatrove-docs` of the same documents (its throughput is per document,
+  so a sample measures it; the JSON says so).
+Reports docs/s and ratios, keep/drop agreement per filter, and near-duplicate recall/precision
+against the simulator's ground truth plus exact 5-shingle Jaccard of every flagged pair.
+Prints JSON. Not run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+FILTERS = ("gopher_repetition", "gopher_quality", "c4", "fineweb")
+
+
+def settings_for(work: Path, sources: list[dict], clean: dict, storage: Path):
+    from assets.core.settings import load_settings
+
+    params = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    params["clean"].update(clean)
+    (work / "params.yaml").write_text(yaml.safe_dump(params))
+    (work / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
+    return load_settings(work / "params.yaml", work / "sources.yaml", str(storage))
+
+
+def prepared_corpus(house: Path, work: Path, limit: int) -> pd.DataFrame:
+    """Train-rights documents of the house, extracted and normalized, in a seeded random order."""
+    from assets.core.settings import load_settings
+    from assets.cleaned.curate import preparation_steps
+    from assets.core.ledger import Ledger
+    from assets.cleaned.steps import run_steps
+    from assets.raw.ingest import build_raw, documents_dir
+
+    settings = load_settings(PROJECT / "params.yaml", house / "sources.yaml", str(work / "raw"))
+    if not settings.storage.exists("raw/documents"):
+        build_raw(settings, settings.storage)
+    frames = []
+    for s in settings.sources:
+        if s.rights != "train":
+            continue
+        df = settings.storage.read_parquet(documents_dir(s.name)).to_pandas()
+        root = s.uri[: s.uri.rfind("/", 0, min(i for i in (s.uri.find(c) for c in "*?[") if i >= 0)) + 1]
+        df["file"] = os.path.relpath(root, house) + "/" + df["uri"]
+        df["format"] = s.format
+        frames.append(df)
+    docs = pd.concat(frames, ignore_index=True).sort_values("doc_id").reset_index(drop=True)
+    docs = docs.sample(frac=1.0, random_state=0).head(limit).reset_index(drop=True)
+    docs = run_steps(docs, preparation_steps(settings), Ledger())
+    return docs.reset_index(drop=True)
+
+
+def run_atelier(docs: pd.DataFrame, work: Path, workers: int) -> tuple[float, dict]:
+    from assets.core.storage import Storage
+    from assets.cleaned.curate import build_cleaned
+    from assets.raw.ingest import SCHEMA, documents_dir
+
+    root = work / f"atelier-w{workers}"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    sources = sorted(docs["source"].unique())
+    clean = {"extract_html": False, "fix_unicode": False, "min_chars": 1, "workers": workers, "language": {"enabled": False}}
+    settings = settings_for(root, [{"name": n, "uri": f"x/{n}/*", "format": "jsonl", "rights": "train", "pii": "none"} for n in sources], clean, root / "data")
+    for name in sources:
+        part = docs[docs["source"] == name].assign(rights="train", language=None)
+        settings.storage.write_parquet(f"{documents_dir(name)}/part-00000.parquet", pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
+        settings.storage.write_text(f"raw/quarantine/source={name}/quarantine.jsonl", "")
+    start = time.perf_counter()
+    meta = build_cleaned(settings, Storage(str(root / "out")))
+    return time.perf_counter() - start, meta["ledger"]
+
+
+def atelier_decisions(texts: list[str]) -> tuple[float, list[dict]]:
+    """Per document: the first filter that removes it and its rule (None: kept), one core."""
+    from assets.core.params.clean import CleanParams
+    from assets.cleaned.filters.c4 import c4_check
+    from assets.cleaned.filters.fineweb import fineweb_check
+    from assets.cleaned.filters.gopher import quality_check, repetition_check
+    from assets.cleaned.filters.words import split_into_words
+
+    p = CleanParams(**yaml.safe_load((PROJECT / "params.yaml").read_text())["clean"])
+    rep, qual, c4, fw = repetition_check(p.gopher_repetition), quality_check(p.gopher_quality), c4_check(p.c4), fineweb_check(p.fineweb)
+    out = []
+    start = time.perf_counter()
+    for text in texts:
+        words = split_into_words(text)
+        decision = {"filter": None, "rule": None}
+        for name, check in (("gopher_repetition", rep), ("gopher_quality", qual)):
+            rule = check(text, words)
+            if rule:
+                decision = {"filter": name, "rule": rule}
+                break
+        else:
+            rule, text = c4(text)
+            if rule:
+                decision = {"filter": "c4", "rule": rule}
+            else:
+                rule = fw(text, split_into_words(text))
+                if rule:
+                    decision = {"filter": "fineweb", "rule": rule}
+        out.append(decision)
+    return time.perf_counter() - start, out
+
+
+def datatrove_decisions(texts: list[str]) -> tuple[float, list[dict]]:
+    from datatrove.data import Document
+    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+
+    chain = (("gopher_repetition", GopherRepetitionFilter()), ("gopher_quality", GopherQualityFilter()),
+             ("c4", C4QualityFilter(filter_no_terminal_punct=False)), ("fineweb", FineWebQualityFilter()))
+    out = []
+    start = time.perf_counter()
+    for i, text in enumerate(texts):
+        doc = Document(text=text, id=str(i))
+        decision = {"filter": None, "rule": None}
+        for name, f in chain:
+            result = f.filter(doc)
+            kept, rule = (result, None) if isinstance(result, bool) else result
+            if not kept:
+                decision = {"filter": name, "rule": rule}
+                break
+        out.append(decision)
+    return time.perf_counter() - start, out
+
+
+def agreement(ours: list[dict], theirs: list[dict]) -> dict:
+    """Per filter, over documents that reached it in both chains: share with the same keep/drop."""
+    order = {f: i for i, f in enumerate(FILTERS)}
+    result = {}
+    for f in FILTERS:
+        reached = same = 0
+        for a, b in zip(ours, theirs):
+            ra = a["filter"] is None or order[a["filter"]] >= order[f]
+            rb = b["filter"] is None or order[b["filter"]] >= order[f]
+            if ra and rb:
+                reached += 1
+                same += (a["filter"] == f) == (b["filter"] == f)
+        result[f] = {"documents": reached, "agreement": round(same / reached, 5) if reached else None}
+    result["same_rule"] = round(sum(a == b for a, b in zip(ours, theirs)) / max(1, len(ours)), 5)
+    return result
+
+
+def shingles(text: str) -> set:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+
+
+def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
+    """Dedup over all documents (no filters before it): recall of the ground truth's pairs and
+    precision of the flagged pairs (by ground truth and by exact Jaccard >= 0.8)."""
+    from assets.core.params.clean import DedupParams
+    from assets.cleaned.dedup import MinHasher, cluster_heads, exact_duplicates
+    from assets.cleaned.normalize import content_hash
+
+    p = DedupParams(**yaml.safe_load((PROJECT / "params.yaml").read_text())["clean"]["dedup"])
+    hasher = MinHasher.from_params(p)
+    start = time.perf_counter()
+    exact = exact_duplicates(pd.Series([content_hash(t) for t in docs["text"]]))
+    head = np.arange(len(docs))
+    alive = np.flatnonzero(~exact)
+    head[alive] = alive[cluster_heads(hasher.signatures(list(docs["text"].iloc[alive])), hasher, p.verify_threshold)]
+    seconds = time.perf_counter() - start
+    by_hash: dict[str, int] = {}
+    for i, t in enumerate(docs["text"]):
+        first = by_hash.setdefault(content_hash(t), i)
+        if exact[i]:
+            head[i] = head[first]
+    key = {(f, None if fmt in ("md", "html", "txt", "pdf", "docx") or pd.isna(line) else int(line)): i
+           for i, (f, line, fmt) in enumerate(zip(docs["file"], docs["line"], docs["format"]))}
+    truth = [json.loads(line) for line in (house / "ground_truth" / "near_duplicates.jsonl").read_text().splitlines() if line.strip()]
+    found = {"near": [0, 0], "exact": [0, 0]}
+    gt_pairs = set()
+    for pair in truth:
+        a = key.get((pair["a"]["file"], pair["a"]["line"]))
+        b = key.get((pair["b"]["file"], pair["b"]["line"]))
+        if a is None or b is None:
+            continue
+        gt_pairs.add(frozenset((a, b)))
+        found[pair["kind"]][1] += 1
+        found[pair["kind"]][0] += int(head[a] == head[b])
+    flagged = [(i, int(head[i])) for i in range(len(docs)) if head[i] != i and not exact[i]]
+    rng = np.random.default_rng(0)
+    sample = [flagged[i] for i in rng.permutation(len(flagged))[:2000]]
+    jaccards = []
+    for i, j in sample:
+        a, b = shingles(docs["text"].iat[i]), shingles(docs["text"].iat[j])
+        jaccards.append(len(a & b) / max(1, len(a | b)))
+    return {
+        "documents": len(docs),
+        "seconds": round(seconds, 2),
+        "ground_truth_pairs_in_corpus": {k: v[1] for k, v in found.items()},
+        "recall_near": round(found["near"][0] / found["near"][1], 4) if found["near"][1] else None,
+        "recall_exact": round(found["exact"][0] / found["exact"][1], 4) if found["exact"][1] else None,
+        "near_flagged": len(flagged),
+        "precision_ground_truth": round(sum(frozenset(p) in gt_pairs for p in flagged) / len(flagged), 4) if flagged else None,
+        "precision_jaccard_0.8": round(float(np.mean([j >= 0.8 for j in jaccards])), 4) if jaccards else None,
+        "jaccard_sampled_pairs": len(jaccards),
+        "jaccard_min": round(min(jaccards), 4) if jaccards else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--house", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--datatrove-docs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--also-one-worker", action="store_true", help="time the stage with 1 worker too")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    docs = prepared_corpus(args.house, args.work, args.docs)
+    report: dict = {"documents": len(docs), "cores": os.cpu_count()}
+    seconds, books = run_atelier(docs, args.work, args.workers)
+    report["atelier_stage"] = {"workers": args.workers, "seconds": round(seconds, 2), "docs_per_s": round(len(docs) / seconds, 1),
+                               "kept": books["kept"], "removed": books["removed"]}
+    if args.also_one_worker:
+        seconds1, _ = run_atelier(docs, args.work, 1)
+        report["atelier_stage_one_worker"] = {"seconds": round(seconds1, 2), "docs_per_s": round(len(docs) / seconds1, 1),
+                                              "speedup_of_workers": round(seconds1 / seconds, 2)}
+    texts = list(docs["text"].head(args.datatrove_docs))
+    atelier_decisions(texts[:20]), datatrove_decisions(texts[:20])  # warm up: imports and tokenizer loading untimed on both sides
+    a_seconds, ours = atelier_decisions(texts)
+    d_seconds, theirs = datatrove_decisions(texts)
+    report["filters_one_core"] = {
+        "documents": len(texts),
+        "atelier_docs_per_s": round(len(texts) / a_seconds, 1),
+        "datatrove_docs_per_s": round(len(texts) / d_seconds, 1),
+        "ratio_filters_one_core": round(d_seconds / a_seconds, 2),
+    }
+    report["ratio_stage_vs_datatrove_filters"] = round((len(docs) / seconds) / (len(texts) / d_seconds), 2)
+    report["note"] = ("datatrove ran the four filters (no dedup, no I/O) on one core over the first datatrove-docs documents; "
+                      "its docs/s is extrapolated to the full set. Atelier's stage figure includes I/O, both dedups and writing.")
+    report["agreement"] = agreement(ours, theirs)
+    report["disagreements_sample"] = [{"doc": i, "atelier": a, "datatrove": b} for i, (a, b) in enumerate(zip(ours, theirs)) if a != b][:10]
+    report["near_duplicates"] = near_duplicate_quality(docs, args.house)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

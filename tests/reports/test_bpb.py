@@ -1,0 +1,54 @@
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from assets.checkpoints.model import GPT, GPTConfig
+from assets.reports.bpb import score_documents, sequence_nll, summarize, windows
+
+
+def test_windows_score_every_token_once_after_end_of_text():
+    pairs = windows(list(range(10, 20)), eot_id=0, block=4)
+    assert [t for _, t in pairs] == [[10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]
+    assert [x for x, _ in pairs] == [[0, 10, 11, 12], [13, 14, 15, 16], [17, 18]]
+
+
+def test_batched_scores_equal_one_sequence_at_a_time():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=50, block_size=8, n_layer=1, n_head=2, n_embd=16)).eval()
+    pairs = [([1, 2, 3], [2, 3, 4]), ([5, 6, 7, 8, 9, 10], [6, 7, 8, 9, 10, 11]), ([3], [9]), ([4, 4, 4], [4, 4])]
+    batched = sequence_nll(model, pairs)
+    for (x, y), got in zip(pairs, batched):
+        with torch.no_grad():
+            logits, _ = model(torch.tensor([x]))
+        logprobs = F.log_softmax(logits[0], -1)[-len(y):]
+        expected = -float(logprobs[torch.arange(len(y)), torch.tensor(y)].sum())
+        assert math.isclose(got, expected, rel_tol=1e-5)
+
+
+def test_bits_per_byte_is_total_nll_over_total_bytes(tokenizer):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=tokenizer.get_vocab_size(), block_size=8, n_layer=1, n_head=2, n_embd=16)).eval()
+    texts = ["Silk seam pleat collar cuff hem lining tweed velvet.", "Wool é drape."]
+    nll, n_bytes, n_tokens = score_documents(model, tokenizer, texts, eot_id=0)
+    assert list(n_bytes) == [len(t.encode("utf-8")) for t in texts]
+    # a long document spans several windows; a window never sees the previous window's tokens
+    ids = [0] + tokenizer.encode(texts[0], add_special_tokens=False).ids
+    assert len(ids) > 9
+    manual = 0.0
+    for start in range(0, len(ids) - 1, 8):
+        x, y = torch.tensor([ids[start : start + 8]]), torch.tensor(ids[start + 1 : start + 9])
+        with torch.no_grad():
+            manual += float(F.cross_entropy(model(x[:, : len(y)])[0][0], y, reduction="sum"))
+    assert math.isclose(nll[0], manual, rel_tol=1e-5)
+    scores = summarize(nll, n_bytes, n_tokens)
+    assert math.isclose(scores["bits_per_byte"], nll.sum() / math.log(2) / n_bytes.sum())
+    assert math.isclose(scores["byte_perplexity"], 2 ** scores["bits_per_byte"])
+
+
+def test_summarize_refuses_nothing_to_score():
+    import pytest
+
+    with pytest.raises(ValueError, match="no bytes"):
+        summarize(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))

@@ -1,0 +1,124 @@
+import hashlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.cleaned.paths import MIXTURE
+from assets.tokenized import shards
+from assets.tokenized.splits import assign_splits
+from tests.tokenized.fixtures import settings_for, write_corpora
+
+
+def build(root, **tokenize):
+    settings = settings_for(root, tokenize)
+    write_corpora(settings.storage)
+    return settings, shards.build_tokenized(settings, settings.storage)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("tok") / "data")
+
+
+def docs_of(storage, manifest, split, recipe="curated"):
+    folder = f"{shards.recipe_dir(recipe)}/shards"
+    frames = [storage.read_parquet(f"{folder}/{s['docs']}").to_pandas().assign(shard=s["name"]) for s in manifest["shards"] if s["split"] == split]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_manifest_matches_shards_and_vocab(built):
+    settings, manifest = built
+    for shard in manifest["shards"]:
+        data = settings.storage.read_bytes(f"{shards.SHARDS}/{shard['name']}")
+        assert hashlib.sha256(data).hexdigest() == shard["sha256"]
+        ids = np.frombuffer(data, dtype=np.uint16)
+        assert len(ids) == shard["tokens"] and ids.max() < manifest["vocab_size"]
+    train = [s for s in manifest["shards"] if s["split"] == "train"]
+    assert len(train) > 1 and all(s["tokens"] == 4096 for s in train[:-1])
+    assert manifest["dtype"] == "uint16" and manifest["tokens"]["val"] > 0
+
+
+def test_placeholders_are_single_tokens(built):
+    tokenizer = shards.load_tokenizer(built[0].storage)
+    assert tokenizer.encode("<EMAIL>", add_special_tokens=False).ids == [tokenizer.token_to_id("<EMAIL>")]
+    assert tokenizer.token_to_id("<PHONE>") in tokenizer.encode("call <PHONE> now", add_special_tokens=False).ids
+
+
+def test_copies_weights_and_validation_once(built):
+    settings, manifest = built
+    mixture = settings.storage.read_parquet(MIXTURE).to_pandas().drop_duplicates("doc_id").set_index("doc_id")
+    train, val = docs_of(settings.storage, manifest, "train"), docs_of(settings.storage, manifest, "val")
+    assert not set(train["doc_id"]) & set(val["doc_id"])
+    assert set(train["doc_id"]) | set(val["doc_id"]) == set(mixture.index)
+    assert val.groupby("doc_id").size().max() == 1
+    written = train.groupby("doc_id").size()
+    assert (written == mixture.loc[written.index, "copies"]).all() and written.max() == 2
+    assert manifest["documents"]["train"] + manifest["documents"]["val"] == len(mixture)
+    assert "syn00001" in set(train["doc_id"])  # synthetic documents always train
+    assert set(val["source"]) == {"catalog", "press", "notes"}
+
+
+def test_decoding_a_validation_document_gives_corpus_text(built):
+    settings, manifest = built
+    tokenizer = shards.load_tokenizer(settings.storage)
+    mixture = settings.storage.read_parquet(MIXTURE).to_pandas().set_index("doc_id")
+    val = docs_of(settings.storage, manifest, "val")
+    row = val.iloc[0]
+    ids = shards.read_shard(settings.storage, manifest, row["shard"])[row["offset"] : row["offset"] + row["tokens"] - 1]
+    assert tokenizer.decode(ids.tolist(), skip_special_tokens=False) == mixture.at[row["doc_id"], "text"]
+    assert ids[-1] != manifest["eot_id"] and shards.read_shard(settings.storage, manifest, row["shard"])[row["offset"] + row["tokens"] - 1] == manifest["eot_id"]
+
+
+def test_ablation_holds_out_the_same_documents(built):
+    settings, manifest = built
+    raw = manifest["ablation"]["raw"]
+    curated_val = set(docs_of(settings.storage, manifest, "val")["doc_id"])
+    raw_val = set(docs_of(settings.storage, raw, "val", "raw")["doc_id"])
+    raw_train = set(docs_of(settings.storage, raw, "train", "raw")["doc_id"])
+    assert curated_val <= raw_val and not curated_val & raw_train
+    assert raw["tokenizer_sha256"] == manifest["tokenizer_sha256"]
+
+
+def test_two_runs_are_byte_identical(built, tmp_path):
+    settings, manifest = built
+    _, again = build(tmp_path / "again")
+    assert [s["sha256"] for s in again["shards"]] == [s["sha256"] for s in manifest["shards"]]
+    assert again["tokenizer_sha256"] == manifest["tokenizer_sha256"]
+
+
+def test_byte_tokenizer_round_trips(tmp_path):
+    settings, manifest = build(tmp_path / "data", kind="byte", ablation_raw=False)
+    assert manifest["vocab_size"] == 256 + 8
+    tokenizer = shards.load_tokenizer(settings.storage)
+    assert tokenizer.encode("é", add_special_tokens=False).ids == list("é".encode())
+
+
+def test_splits_hold_out_every_source_and_respect_fixed():
+    rows = [(f"a{i}", "tiny", False) for i in range(3)] + [("s1", "gen", True)]
+    splits = assign_splits(rows, 0.01)
+    assert sum(v == "val" for k, v in splits.items() if k.startswith("a")) == 1 and splits["s1"] == "train"
+    assert assign_splits([("a0", "tiny", False)], 0.01, fixed={"a0": "train"}) == {"a0": "train"}
+    with pytest.raises(ValueError, match="twice"):
+        assign_splits([("a0", "x", False), ("a0", "x", False)], 0.1)
+
+
+def test_bad_copies_is_a_clear_error(tmp_path):
+    import pyarrow as pa
+
+    settings = settings_for(tmp_path / "data", {"ablation_raw": False})
+    settings.storage.write_parquet(f"{MIXTURE}/part-0.parquet", pa.Table.from_pylist([{"doc_id": "x", "source": "s", "text": "t", "rights": "train", "synthetic": False, "copies": -1}]))
+    with pytest.raises(ValueError, match="part-0.parquet.*'x'.*copies"):
+        shards.build_tokenized(settings, settings.storage)
+
+
+def test_compact_mixture_repeats_rows_by_copies(tmp_path):
+    import pyarrow as pa
+
+    settings = settings_for(tmp_path / "data", {"ablation_raw": False, "min_train_tokens": 0})
+    rows = [{"doc_id": f"c{i}", "source": "s", "text": f"document {i} " * 20, "rights": "train", "synthetic": False, "copies": i % 3} for i in range(40)]
+    settings.storage.write_parquet(f"{MIXTURE}/part-0.parquet", pa.Table.from_pylist(rows))
+    manifest = shards.build_tokenized(settings, settings.storage)
+    train = docs_of(settings.storage, manifest, "train").groupby("doc_id").size()
+    copies = {r["doc_id"]: r["copies"] for r in rows}
+    assert all(n == copies[d] for d, n in train.items()) and not any(copies[d] == 0 for d in train.index)
