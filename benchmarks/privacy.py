@@ -31,7 +31,7 @@ from assets.core.settings import load_settings
 from assets.raw.ingest import build_raw, documents_dir
 from assets.raw.simulator import simulate
 
-ABCD = Path("/work/shared/data/abcd_customer_service_dialogues/abcd_sample.json")
+ABCD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "abcd_customer_service_dialogues" / "abcd_sample.json"
 
 
 class PresidioPatterns:

@@ -1,6 +1,6 @@
 """Benchmark: the checkpoints stage's trainer against nanoGPT's CPU baseline (shakespeare-char).
 
-    python -m benchmarks.train --text /work/shared/data/tinyshakespeare.txt --tokenizer byte \
+    python -m benchmarks.train --text ../shared/data/tinyshakespeare.txt --tokenizer byte \
         --n-layer 4 --n-head 4 --n-embd 128 --block-size 64 --batch-size 12 --max-iters 2000 --json
 
 The text is split 90/10 by position, tokenized (bytes, or a BPE trained on the 90%), written as

@@ -44,7 +44,9 @@ def only_kinds(step: Step, kinds: frozenset[str]) -> Step:
                 if column not in docs.columns:
                     docs[column] = None
                 docs.loc[mask, column] = part[column]
-            reasons.loc[mask] = part_reasons
+            reasons = part_reasons.reindex(docs.index).astype(object)
+            reasons = reasons.where(reasons.notna(), None)
         return docs, reasons
 
+    scoped.__name__ = getattr(step, "__name__", "step")  # the funnel and tests know it by its rule's name
     return scoped

@@ -31,6 +31,7 @@ def prose(seed: int, sentences: int = 8) -> str:
 
 def make_settings(tmp_path: Path, sources: list[dict], clean: dict | None = None, quarantine: dict | None = None):
     base = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    base["clean"]["filter_kinds"] = [s["name"] for s in sources]  # kind = source name here: every filter applies
     base["clean"].update(clean or {})
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(base))
     spec = [{k: v for k, v in s.items() if k != "docs"} for s in sources]

@@ -94,7 +94,7 @@ def test_fineweb_rules():
 
 def test_broken_documents_are_removed_with_a_reason_or_pass():
     steps = curation_steps(_settings_stub(), None)
-    docs = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "source": "s", "lang": "en",
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "source": "s", "kind": "press", "lang": "en",
                          "text": ["", "!!! ??? ... ---", "y" * 3_000_000, GOOD]})
     ledger = Ledger()
     kept = run_steps(docs, steps, ledger)

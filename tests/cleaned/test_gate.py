@@ -22,7 +22,7 @@ def ledger(**changes) -> pd.DataFrame:
 
 def test_cleaned_suites_pass_on_good_tables_and_fail_on_bad_ones(tmp_path):
     parameters = gate_parameters(make_settings(tmp_path, [source("s", [prose(1)])]))
-    assert parameters == {"kept_languages": ["en"]}
+    assert parameters == {"kept_languages": ["en", "fr", "it"]}  # params.yaml: clean.language.keep
     assert gx.validate("cleaned_corpus", corpus(), parameters).success
     assert gx.validate("cleaned_ledger", ledger(), {}).success
     for bad in (corpus(doc_id=["a", "a"]), corpus(rights=["train", "eval_only"]), corpus(lang=["en", "de"]), corpus(text_chars=[0, 3])):

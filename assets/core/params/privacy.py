@@ -1,4 +1,4 @@
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class PrivacyParams(BaseModel):
@@ -16,3 +16,10 @@ class PrivacyParams(BaseModel):
         description="annotation labels that mean 'good' (case-insensitive); numeric labels: >= quality_min_score",
     )
     quality_min_score: float = Field(3.0, description="numeric expert scores (e.g. 0-5, FineWeb-Edu style) at least this count as good")
+
+    @field_validator("quality_positive_labels", mode="before")
+    @classmethod
+    def _labels_are_text(cls, labels):
+        # YAML (and `dvc exp run -S`, which rewrites params.yaml) turns yes/true/1 into bools and ints.
+        return [str(label).lower() for label in labels] if isinstance(labels, list) else labels
+
