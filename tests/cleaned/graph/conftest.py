@@ -26,7 +26,7 @@ def run_stage(settings, module, build, name):
 def write_corpus(settings, extra_texts=()):
     """Stands in for curation: the lookbook and catalog texts, plus any extra documents."""
     frame = raw_frame(house_raw())
-    corpus = frame.loc[frame["kind"].isin(["lookbook", "catalog"])].assign(lang="en")[CORPUS_SCHEMA.names]
+    corpus = frame.loc[frame["kind"].isin(["lookbook", "catalog"])].assign(lang="en").reindex(columns=CORPUS_SCHEMA.names)
     extra = pd.DataFrame([{**corpus.iloc[0].to_dict(), "doc_id": f"extra-{i}", "text": text} for i, text in enumerate(extra_texts)], columns=corpus.columns)
     corpus = pd.concat([corpus, extra], ignore_index=True)
     settings.storage.write_parquet(f"{CORPUS}/part-00000.parquet", pa.Table.from_pandas(corpus, schema=CORPUS_SCHEMA, preserve_index=False))
