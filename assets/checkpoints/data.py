@@ -40,9 +40,11 @@ class TokenWindows:
     def sample(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         picks = torch.randint(int(self.ends[-1]), (count,), generator=gen).numpy()
         shard_ix = np.searchsorted(self.ends, picks, side="right")
-        rows = []
-        for pick, s in zip(picks, shard_ix):
-            start = pick - (self.ends[s - 1] if s else 0)
-            rows.append(self.shards[s][start : start + self.block + 1])
-        window = torch.from_numpy(np.stack(rows).astype(np.int64))
+        offsets = np.arange(self.block + 1, dtype=np.int64)
+        window = np.empty((count, self.block + 1), dtype=np.int64)
+        for s in np.unique(shard_ix):  # one fancy-indexing gather per shard instead of a slice per row
+            rows = shard_ix == s
+            starts = picks[rows] - (self.ends[s - 1] if s else 0)
+            window[rows] = self.shards[s][starts[:, None] + offsets]
+        window = torch.from_numpy(window)
         return window[:, :-1].contiguous(), window[:, 1:].contiguous()

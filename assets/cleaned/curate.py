@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from assets.core.ledger import Ledger
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.cleaned.dedup import MinHasher, exact_duplicates, near_duplicates
+from assets.cleaned.dedup import MinHasher, Texts, exact_duplicates, near_duplicates, spilled_texts
 from assets.cleaned.extract import extract_step
 from assets.cleaned.filters.c4 import c4_step
 from assets.cleaned.filters.fineweb import fineweb_step
@@ -212,7 +212,7 @@ def _run_batches(settings: Settings, batches: Iterable[pa.RecordBatch], context:
         _init(settings, context, spill)
         yield from map(process_batch, batches)
         return
-    with get_context("spawn").Pool(workers, initializer=_init, initargs=(settings, context, spill)) as pool:
+    with get_context(settings.params.clean.start_method).Pool(workers, initializer=_init, initargs=(settings, context, spill)) as pool:
         pending: deque = deque()
         for batch in batches:
             pending.append(pool.apply_async(process_batch, (batch,)))
@@ -223,8 +223,9 @@ def _run_batches(settings: Settings, batches: Iterable[pa.RecordBatch], context:
 
 
 # -- dedup and writing ------------------------------------------------------------------------
-def deduplicate(settings: Settings, keys: pd.DataFrame, signature: Optional[np.ndarray]) -> pd.Series:
-    """Removal reason (or None) per row of `keys`, across all sources."""
+def deduplicate(settings: Settings, keys: pd.DataFrame, signature: Optional[np.ndarray], texts: Optional[Texts] = None) -> pd.Series:
+    """Removal reason (or None) per row of `keys`, across all sources (`texts`: row -> text, to
+    verify near-duplicate candidates by exact Jaccard)."""
     dedup = settings.params.clean.dedup
     order = {s.name: i for i, s in enumerate(settings.sources)}
     rank = keys.assign(_r=keys["rights"].map(RIGHTS_RANK), _s=keys["source"].map(order))
@@ -236,7 +237,8 @@ def deduplicate(settings: Settings, keys: pd.DataFrame, signature: Optional[np.n
         reasons.iloc[alive[dup]] = "exact_duplicate"
         alive = alive[~dup]
     if dedup.minhash and len(alive):
-        dup = near_duplicates(signature[alive], MinHasher.from_params(dedup), dedup.verify_threshold)
+        verify = (lambda rows: texts(alive[rows])) if texts is not None else None
+        dup = near_duplicates(signature[alive], MinHasher.from_params(dedup), dedup.verify_threshold, verify)
         reasons.iloc[alive[dup]] = "near_duplicate"
     return reasons
 
@@ -301,7 +303,8 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
                 signatures.append(result["signature"])
         keys_table = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["doc_id", "source", "rights", "hash"])
         signature = np.concatenate(signatures) if keys and settings.params.clean.dedup.minhash else None
-        reasons = deduplicate(settings, keys_table, signature) if len(keys_table) else pd.Series(dtype=object)
+        texts = spilled_texts(corpus_files, [len(k) for k in keys])
+        reasons = deduplicate(settings, keys_table, signature, texts) if len(keys_table) else pd.Series(dtype=object)
         dropped = reasons.notna()
         for (source, reason), count in keys_table.loc[dropped].groupby(["source", reasons[dropped]]).size().items():
             ledger.removed(source, reason, int(count))

@@ -36,6 +36,8 @@ def only_kinds(step: Step, kinds: frozenset[str]) -> Step:
 
     def scoped(docs: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         mask = docs["kind"].isin(kinds)
+        if mask.all():  # the whole batch is in scope: no splitting and merging back
+            return step(docs)
         reasons = pd.Series(None, index=docs.index, dtype=object)
         if mask.any():
             part, part_reasons = step(docs.loc[mask])

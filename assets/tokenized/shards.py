@@ -2,8 +2,12 @@
 and manifest.json; and the raw-recipe ablation, tokenized with the same tokenizer, under
 tokenized/ablation/raw/.
 
-The corpus is streamed in record batches, three passes: ids for the split, train texts for the
-tokenizer, then texts to encode (`encode_batch_fast` runs on every core). The mixture's weights
+The corpus is streamed in Arrow record batches, three passes: ids for the split, train texts for the
+tokenizer (a hash-ordered sample once they pass `tokenizer_train_chars`), then texts to encode:
+`encode_batch` over 10,000 documents (as datatrove) runs on every core (rayon) in a thread, one
+batch ahead, while the main thread lays out the previous batch's ids with numpy (end-of-text after
+each document, copies repeated by index arithmetic) and hands them to the shard writers columnar:
+no Python work per document or per token beyond reading the ids. The mixture's weights
 are its copies: either one row per copy (`copy` = 0..copies-1, how cleaned/mixture is written) or,
 without a `copy` column, one row standing for `copies` copies. A training document is written once
 per copy; a validation document once (its copy 0), whatever its weight.
@@ -16,35 +20,47 @@ Score both checkpoints on them; the raw recipe's own val shards only drive its t
 from __future__ import annotations
 
 import hashlib
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Optional, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from assets.cleaned.paths import MIXTURE, RAW_RECIPE
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.tokenized.splits import assign_splits
+from assets.tokenized.splits import assign_splits, bucket
 from assets.tokenized.tokenizer import EOT, byte_tokenizer, train_bpe
-from assets.tokenized.writer import ShardWriter
+from assets.tokenized.writer import DOCS_SCHEMA, LINEAGE, ShardWriter
 
 TOKENIZER = "tokenized/tokenizer.json"
 SHARDS = "tokenized/shards"
 MANIFEST = "tokenized/manifest.json"
 ABLATION = "tokenized/ablation"
+LINEAGE_SCHEMA = pa.schema([DOCS_SCHEMA.field(k) for k in LINEAGE])
 RECIPES = {"curated": ("tokenized", MIXTURE), "raw": (f"{ABLATION}/raw", RAW_RECIPE)}
-BATCH = 2048
+BATCH = 2048  # rows per record batch for the split and tokenizer-training passes
+ENCODE_BATCH = 10_000  # rows per encode_batch call (as datatrove) ...
+ENCODE_CHARS = 8_000_000  # ... and at most this many characters: bounds a batch's memory (its Encodings)
 
 
 def recipe_dir(recipe: str) -> str:
     return RECIPES[recipe][0]
 
 
-def read_batches(storage: Storage, folder: str, columns: list[str]) -> Iterator[pd.DataFrame]:
-    """The corpus in record batches; a missing optional column reads as defaults."""
-    defaults = {"copies": 1, "copy": 0, "synthetic": False, "uri": None, "line": None, "rights": None}
+DEFAULTS = {"copies": 1, "copy": 0, "synthetic": False, "uri": None, "line": None, "rights": None}
+DEFAULT_TYPES = {"copies": pa.int64(), "copy": pa.int64(), "synthetic": pa.bool_(), "uri": pa.string(), "line": pa.int64(), "rights": pa.string()}
+
+
+def _arrow_batches(storage: Storage, folder: str, columns: list[str], batch_size: int = BATCH) -> Iterator[pa.Table]:
+    """The corpus in record batches, as Arrow tables with `columns`, `copy`, `copies` and `repeat`
+    (how many times to write the row: each row is one copy when the rows are copies); a missing
+    optional column reads as its default."""
     files = storage.parquet_files(folder)
     if not files:
         raise FileNotFoundError(f"{storage.url(folder)}: no Parquet files (the cleaned stage writes them)")
@@ -52,21 +68,28 @@ def read_batches(storage: Storage, folder: str, columns: list[str]) -> Iterator[
         with storage.open(name) as handle:
             parquet = pq.ParquetFile(handle)
             present = set(parquet.schema_arrow.names)
-            missing = [c for c in columns if c not in present and c not in defaults]
+            missing = [c for c in columns if c not in present and c not in DEFAULTS]
             if missing:
                 raise ValueError(f"{storage.url(name)}: missing column(s) {missing}")
-            wanted = [c for c in columns + ["copy", "copies"] if c in present]
-            for batch in parquet.iter_batches(batch_size=BATCH, columns=list(dict.fromkeys(wanted))):
-                frame = batch.to_pandas()
-                for column in columns + ["copy", "copies"]:
-                    if column not in frame:
-                        frame[column] = defaults[column]
-                # how many times to write this row: each row is one copy when the rows are copies
-                frame["repeat"] = 1 if "copy" in present else frame["copies"]
-                bad = frame.index[frame["copies"].isna() | (frame["copies"] < 0)] if "copies" in frame else []
-                if len(bad):
-                    raise ValueError(f"{storage.url(name)}: doc {frame.at[bad[0], 'doc_id']!r}: copies must be an integer >= 0")
-                yield frame
+            wanted = list(dict.fromkeys(c for c in columns + ["copy", "copies"] if c in present))
+            for batch in parquet.iter_batches(batch_size=batch_size, columns=wanted):
+                table = pa.Table.from_batches([batch])
+                for column in dict.fromkeys(columns + ["copy", "copies"]):
+                    if column not in present:
+                        table = table.append_column(column, pa.array([DEFAULTS[column]] * len(table), DEFAULT_TYPES[column]))
+                copies = table.column("copies")
+                bad = pc.or_(pc.is_null(copies), pc.less(copies, 0))
+                if pc.any(bad).as_py():
+                    doc = table.column("doc_id").filter(bad)[0].as_py()
+                    raise ValueError(f"{storage.url(name)}: doc {doc!r}: copies must be an integer >= 0")
+                repeat = pa.array(np.ones(len(table), dtype=np.int64)) if "copy" in present else pc.cast(copies, pa.int64())
+                yield table.append_column("repeat", repeat)
+
+
+def read_batches(storage: Storage, folder: str, columns: list[str]) -> Iterator[pd.DataFrame]:
+    """The corpus in record batches (pandas); a missing optional column reads as defaults."""
+    for table in _arrow_batches(storage, folder, columns):
+        yield table.to_pandas()
 
 
 def decide_splits(storage: Storage, folder: str, val_fraction: float, fixed: Optional[dict] = None) -> dict[str, str]:
@@ -79,20 +102,97 @@ def decide_splits(storage: Storage, folder: str, val_fraction: float, fixed: Opt
     return assign_splits(rows, val_fraction, fixed)
 
 
+def _training_documents(table: pa.Table, splits: dict[str, str]) -> np.ndarray:
+    """Mask of a batch's unique training documents (copy 0, weight above 0)."""
+    train = np.fromiter((splits[d] == "train" for d in table.column("doc_id").to_pylist()), dtype=bool, count=len(table))
+    return train & (table.column("copy").to_numpy(zero_copy_only=False) == 0) & (table.column("repeat").to_numpy(zero_copy_only=False) > 0)
+
+
+def training_sample(storage: Storage, splits: dict[str, str], max_chars: int) -> Optional[set[str]]:
+    """The doc ids the tokenizer trains on when the training documents hold more than `max_chars`
+    characters: training documents in the order of their id's hash (`splits.bucket`, the same
+    order that picks validation, so a deterministic, source-blind sample) until `max_chars`.
+    None: every training document (max_chars 0, or a corpus within it)."""
+    if not max_chars:
+        return None
+    ids: list[str] = []
+    sizes: list[np.ndarray] = []
+    for table in _arrow_batches(storage, MIXTURE, ["doc_id", "text"]):
+        keep = _training_documents(table, splits)
+        ids += table.column("doc_id").filter(pa.array(keep)).to_pylist()
+        sizes.append(pc.utf8_length(table.column("text").filter(pa.array(keep))).to_numpy(zero_copy_only=False))
+    chars = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+    if chars.sum() <= max_chars:
+        return None
+    order = sorted(range(len(ids)), key=lambda i: (bucket(ids[i]), ids[i]))
+    taken = int(np.searchsorted(np.cumsum(chars[order]), max_chars, side="left")) + 1  # the one that crosses the cap is in
+    return {ids[i] for i in order[:taken]}
+
+
 def train_tokenizer(settings: Settings, storage: Storage, splits: dict[str, str]) -> Tokenizer:
     p = settings.params.tokenize
     if p.kind == "byte":
         return byte_tokenizer()
+    sample = training_sample(storage, splits, p.tokenizer_train_chars)
 
     def texts() -> Iterator[list[str]]:  # unique training documents, unweighted
-        for frame in read_batches(storage, MIXTURE, ["doc_id", "text"]):
-            keep = [splits[d] == "train" and c == 0 and r > 0 for d, c, r in zip(frame["doc_id"], frame["copy"], frame["repeat"])]
-            yield frame.loc[keep, "text"].tolist()
+        for table in _arrow_batches(storage, MIXTURE, ["doc_id", "text"]):
+            keep = _training_documents(table, splits)
+            if sample is not None:
+                keep &= np.fromiter((d in sample for d in table.column("doc_id").to_pylist()), dtype=bool, count=len(table))
+            yield table.column("text").filter(pa.array(keep)).to_pylist()
 
     return train_bpe(texts(), p.vocab_size)
 
 
+def _bounded(tables: Iterator[pa.Table], max_chars: int) -> Iterator[pa.Table]:
+    """Tables cut so that each holds at most `max_chars` characters of text (or one document)."""
+    for table in tables:
+        cum = np.cumsum(pc.fill_null(pc.utf8_length(table.column("text")), 0).to_numpy(zero_copy_only=False))
+        start = 0
+        while start < len(table):
+            before = int(cum[start - 1]) if start else 0
+            end = max(start + 1, int(np.searchsorted(cum, before + max_chars, side="right")))
+            yield table.slice(start, end - start)
+            start = end
+
+
+def _encoded_batches(storage: Storage, folder: str, columns: list[str], splits: dict[str, str], tokenizer: Tokenizer) -> Iterator[tuple]:
+    """(table, is_val, copy, repeat, first, owner, encodings of the `first` rows) per batch of at most
+    ENCODE_BATCH rows and ENCODE_CHARS characters, read and encoded one batch ahead in a thread:
+    `encode_batch` releases the GIL and runs on every core (rayon) while the caller lays out and
+    writes the previous batch. (`encode_batch_fast` measured slower here with tokenizers 0.23.)"""
+
+    def encode(table: pa.Table):
+        ids = table.column("doc_id").to_pylist()
+        split = [splits.get(d) for d in ids]
+        if None in split:
+            raise ValueError(f"{storage.url(folder)}: doc {ids[split.index(None)]!r} has copies but no copy 0")
+        is_val = np.fromiter((s == "val" for s in split), dtype=bool, count=len(split))
+        copy = table.column("copy").to_numpy(zero_copy_only=False)
+        repeat = np.where(is_val, 1, table.column("repeat").to_numpy(zero_copy_only=False)).astype(np.int64)
+        repeat[is_val & (copy != 0)] = 0  # a validation document once, whatever its weight
+        written = np.flatnonzero(repeat > 0).tolist()
+        first = np.zeros(len(ids), dtype=bool)
+        first[[i for j, i in enumerate(written) if j == 0 or ids[i] != ids[written[j - 1]]]] = True
+        # a document's later rows (its copies) reuse the encoding of its first written row
+        owner = np.maximum.accumulate(np.where(first, np.arange(len(ids)), -1))
+        texts = table.column("text").filter(pa.array(first)).to_pylist()
+        return table, is_val, copy, repeat, first, owner, tokenizer.encode_batch(texts, add_special_tokens=False)
+
+    batches = _bounded(_arrow_batches(storage, folder, columns, ENCODE_BATCH), ENCODE_CHARS)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
+        ahead = [pool.submit(encode, table) for table in itertools.islice(batches, 1)]
+        while ahead:
+            done = ahead.pop(0).result()
+            ahead += [pool.submit(encode, table) for table in itertools.islice(batches, 1)]
+            yield done
+
+
 def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenizer: Tokenizer, folder: str, splits: dict[str, str], recipe: str) -> dict:
+    """Encode and write the corpus, streaming: a document is encoded once per batch whatever its
+    copies, its ids laid out with numpy (end-of-text after each, a training document repeated
+    per copy) and handed to the shard writers a batch at a time."""
     p = settings.params.tokenize
     vocab_size, eot = tokenizer.get_vocab_size(), tokenizer.token_to_id(EOT)
     dtype = np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
@@ -101,25 +201,36 @@ def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenize
     tokens: dict = {"train": {}, "val": {}}
     documents = {"train": 0, "val": 0}
     columns = ["doc_id", "source", "text", "uri", "line", "rights", "synthetic"]
-    for frame in read_batches(storage, folder, columns):
-        split = frame["doc_id"].map(splits)
-        if split.isna().any():
-            raise ValueError(f"{storage.url(folder)}: doc {frame.loc[split.isna(), 'doc_id'].iloc[0]!r} has copies but no copy 0")
-        frame = frame.loc[(split == "train") | (frame["copy"] == 0)].assign(split=split)
-        first = frame.loc[frame["doc_id"] != frame["doc_id"].shift()]  # encode each document once
-        encoded = dict(zip(first["doc_id"], tokenizer.encode_batch_fast(first["text"].tolist(), add_special_tokens=False)))
-        for row in frame.itertuples(index=False):
-            repeat = 1 if row.split == "val" else int(row.repeat)
-            if repeat == 0:
+    for table, is_val, copy, repeat, first, owner, encodings in _encoded_batches(storage, folder, columns, splits, tokenizer):
+        # the encoded documents end to end, an end-of-text token after each
+        lengths = np.fromiter((len(e) for e in encodings), dtype=np.int64, count=len(encodings)) + 1
+        ends = np.cumsum(lengths)
+        flat = np.full(int(ends[-1]) if len(ends) else 0, eot, dtype=dtype)
+        body = np.ones(len(flat), dtype=bool)
+        body[ends - 1] = False
+        flat[body] = np.fromiter(itertools.chain.from_iterable(e.ids for e in encodings), dtype=dtype, count=int(lengths.sum() - len(lengths)))
+        doc_start = ends - lengths
+        encoded_index = np.cumsum(first) - 1  # row -> its encoding, for rows that own one
+        for split, rows_mask in (("train", ~is_val), ("val", is_val)):
+            rows = np.flatnonzero(rows_mask & (repeat > 0))
+            if not len(rows):
                 continue
-            ids = encoded[row.doc_id].ids
-            ids.append(eot)
-            array = np.asarray(ids, dtype=dtype)
-            doc = {"doc_id": row.doc_id, "source": row.source, "uri": row.uri, "line": None if pd.isna(row.line) else int(row.line), "rights": row.rights, "synthetic": bool(row.synthetic)}
-            for k in range(repeat):
-                writers[row.split].add(array, {**doc, "copy": int(row.copy) + k})
-            tokens[row.split][row.source] = tokens[row.split].get(row.source, 0) + repeat * len(array)
-            documents[row.split] += int(row.copy == 0)
+            # one segment per written copy: row r repeated repeat[r] times, copies numbered on
+            reps = repeat[rows]
+            seg_row = np.repeat(rows, reps)
+            seg_copy = copy[seg_row] + (np.arange(len(seg_row)) - np.repeat(np.cumsum(reps) - reps, reps))
+            seg_doc = encoded_index[owner[seg_row]]
+            seg_len = lengths[seg_doc]
+            seg_end = np.cumsum(seg_len)
+            gather = np.arange(int(seg_end[-1]), dtype=np.int64) + np.repeat(doc_start[seg_doc] - (seg_end - seg_len), seg_len)
+            lineage = table.select(["doc_id", "source", "uri", "line", "rights", "synthetic"]).take(pa.array(seg_row))
+            lineage = lineage.append_column("copy", pa.array(seg_copy, pa.int64())).cast(LINEAGE_SCHEMA)
+            writers[split].add_batch(flat[gather], lineage, seg_len)
+            sources = lineage.column("source").combine_chunks().dictionary_encode()
+            per_source = np.bincount(sources.indices.to_numpy(zero_copy_only=False), weights=seg_len, minlength=len(sources.dictionary))
+            for source, n in zip(sources.dictionary.to_pylist(), per_source.astype(np.int64).tolist()):
+                tokens[split][source] = tokens[split].get(source, 0) + n
+            documents[split] += int((copy[rows] == 0).sum())
     manifest = {
         "recipe": recipe,
         "tokenizer": p.kind,

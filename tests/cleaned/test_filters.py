@@ -125,3 +125,40 @@ def _settings_stub(**clean):
 
     params = CleanParams(**{"language": {"enabled": False}, **clean})
     return SimpleNamespace(params=SimpleNamespace(clean=params), sources=[])
+
+
+HOSTILE_WORDS = [
+    "U.S.A. isn't e-mail: see https://example.com/a?b=c (or www.maison.fr), 3.5kg -- 10% off!!!",
+    "Tab\tseparated\u00a0nbsp  double  space\n\nnew\u2028line\u2029para\x0bvt\x1c fs \u3000ideographic",
+    "don't can't we'll O'Neil's «guillemets» „quotes“ — em-dash… ellipsis... #hash @at ✨ emoji 👜👜",
+    "x" * 1500 + " tail. " + "y" * 999 + " " + "(" + "z" * 1200 + ")",
+    "", "   ", "\n\n\n", "a", "Mr. Smith went to N.Y.C. on Jan. 5th, 2024 at 5 p.m. Really?! Yes.",
+]
+
+
+def test_chunked_words_equal_one_spacy_call_per_text():
+    from assets.cleaned.filters.words import split_into_words_reference
+
+    for text in HOSTILE_WORDS + [prose(i, sentences=6) for i in range(20)]:
+        assert split_into_words(text) == split_into_words_reference(text), text[:60]
+        assert split_into_words(text) == split_into_words_reference(text)  # cached second time: same
+
+
+def test_c4_sentence_shortcut_decides_as_full_count():
+    p = C4Params()
+    check = c4_check(p)
+    few = "\n".join(["one line without end punctuation here"] * 4)  # 4 lines, 1 sentence each
+    assert check(few)[0] == "too_few_sentences"
+    assert check(few + "\nand a fifth line here")[0] is None
+    assert check("This is one. This is two. Three is here. Four too. And five now.")[0] is None
+    assert check("This is one. This is two. Three is here. Four too.")[0] == "too_few_sentences"
+
+
+def test_memoized_sentence_count_equals_spacy_sentencizer_count():
+    from assets.cleaned.filters.c4 import count_sentences_fast
+
+    lines = [line for text in HOSTILE_WORDS + [prose(i, sentences=8) for i in range(10)] for line in text.splitlines()]
+    lines += ["Hi! (Yes.) No...", "“Quoted.” Next one?! ok", "Dr. No went home. E.g. this; and that.", "a . b . c", ". . .", "Ends with dot."]
+    for line in lines:
+        line = line.strip()
+        assert count_sentences_fast(line) == count_sentences(line), line

@@ -11,6 +11,10 @@ from orchestration.definitions import defs
 from orchestration.schedules import nightly_refresh, source_file_sensor
 
 
+def test_definitions_load_as_the_ui_and_cli_load_them():
+    dg.Definitions.validate_loadable(defs)  # resolves every job: a job mixing partitions definitions fails here
+
+
 def test_stage_cli_partition_ranges_match_the_definitions():
     graph = defs.resolve_asset_graph()
     for group in stage.GROUPS:

@@ -122,3 +122,58 @@ def test_compact_mixture_repeats_rows_by_copies(tmp_path):
     train = docs_of(settings.storage, manifest, "train").groupby("doc_id").size()
     copies = {r["doc_id"]: r["copies"] for r in rows}
     assert all(n == copies[d] for d, n in train.items()) and not any(copies[d] == 0 for d in train.index)
+
+
+def test_batch_boundaries_do_not_change_the_shards(built, tmp_path, monkeypatch):
+    """Tiny read and encode batches: a document's copies straddle batches, shards cut mid-batch."""
+    settings, manifest = built
+    monkeypatch.setattr(shards, "BATCH", 7)
+    monkeypatch.setattr(shards, "ENCODE_BATCH", 11)
+    monkeypatch.setattr(shards, "ENCODE_CHARS", 900)
+    small_settings, small = build(tmp_path / "small")
+    assert [s["sha256"] for s in small["shards"]] == [s["sha256"] for s in manifest["shards"]]
+    assert small["tokens_per_source"] == manifest["tokens_per_source"] and small["documents"] == manifest["documents"]
+    for split in ("train", "val"):
+        pd.testing.assert_frame_equal(docs_of(small_settings.storage, small, split), docs_of(settings.storage, manifest, split))
+
+
+def test_writer_cuts_shards_across_batches(tmp_path):
+    import pyarrow as pa
+
+    from assets.core.storage import Storage
+    from assets.tokenized.writer import LINEAGE, ShardWriter
+
+    out = Storage(str(tmp_path))
+    writer = ShardWriter(out, "s", "train", 10, np.uint16)
+
+    def lineage(names):
+        return pa.table({k: [{"doc_id": n, "source": "x", "copy": 0, "synthetic": False}.get(k) for n in names] for k in LINEAGE})
+
+    writer.add_batch(np.arange(3 + 25 + 4, dtype=np.int64), lineage(["a", "b", "c"]), np.array([3, 25, 4]))
+    writer.add(np.arange(100, 108), {"doc_id": "d", "source": "x", "copy": 1, "synthetic": False})
+    got = writer.close()
+    assert [s["tokens"] for s in got] == [10, 10, 10, 10]
+    data = np.concatenate([np.frombuffer(out.read_bytes(f"s/{s['name']}"), dtype=np.uint16) for s in got])
+    assert data.tolist() == list(range(32)) + list(range(100, 108))
+    assert all(hashlib.sha256(out.read_bytes(f"s/{s['name']}")).hexdigest() == s["sha256"] for s in got)
+    docs = [out.read_parquet(f"s/{s['docs']}").to_pandas() for s in got]
+    # a and b start in shard 0; b runs through shard 1, where no document starts; c starts in 2, d in 3
+    assert [d["doc_id"].tolist() for d in docs] == [["a", "b"], [], ["c"], ["d"]]
+    assert [d["offset"].tolist() for d in docs] == [[0, 3], [], [8], [2]]
+    assert [d["tokens"].tolist() for d in docs] == [[3, 25], [], [4], [8]] and docs[3]["copy"].tolist() == [1]
+
+
+def test_tokenizer_trains_on_a_hash_ordered_sample_when_capped(built):
+    from assets.tokenized.splits import bucket
+
+    settings, manifest = built
+    splits = shards.decide_splits(settings.storage, MIXTURE, settings.params.tokenize.val_fraction)
+    assert shards.training_sample(settings.storage, splits, 10**9) is None and shards.training_sample(settings.storage, splits, 0) is None
+    sample = shards.training_sample(settings.storage, splits, 5000)
+    mixture = settings.storage.read_parquet(MIXTURE).to_pandas().drop_duplicates("doc_id")
+    train = mixture[mixture["doc_id"].map(splits) == "train"].assign(b=lambda f: f["doc_id"].map(bucket)).sort_values("b")
+    chars = train["text"].str.len().cumsum()
+    assert sample == set(train.loc[chars.shift(fill_value=0) < 5000, "doc_id"]) and 0 < len(sample) < len(train)
+    capped = settings.model_copy(update={"params": settings.params.model_copy(update={"tokenize": settings.params.tokenize.model_copy(update={"tokenizer_train_chars": 5000})})})
+    a, b = shards.train_tokenizer(capped, settings.storage, splits), shards.train_tokenizer(capped, settings.storage, splits)
+    assert a.to_str() == b.to_str() != shards.load_tokenizer(settings.storage).to_str()

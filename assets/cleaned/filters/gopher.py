@@ -4,6 +4,7 @@ datatrove 0.10.1 implements them; the n-gram passes work on word ids instead of 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Optional
 
 from assets.core.params.clean import GopherQualityParams, GopherRepetitionParams
@@ -15,17 +16,36 @@ _PARAGRAPHS = re.compile(r"\n{2,}")
 _LINES = re.compile("\n+")
 
 
+class _WordFlag(dict):
+    """A per-word predicate, memoized (words repeat): `flags[word]`."""
+
+    def __init__(self, predicate):
+        super().__init__()
+        self.predicate = predicate
+
+    def __missing__(self, word: str) -> bool:
+        if len(self) > 1_000_000:
+            self.clear()
+        value = self[word] = self.predicate(word)
+        return value
+
+
+_SYMBOLS_ONLY = _WordFlag(lambda w: all(ch in PUNCTUATION_SET for ch in w))
+_HAS_ALPHA = _WordFlag(lambda w: any(c.isalpha() for c in w))
+
+
 def quality_check(p: GopherQualityParams):
     def check(text: str, words: list[str]) -> Optional[str]:
         n_words = len(words)
-        non_symbol = [w for w in words if any(ch not in PUNCTUATION_SET for ch in w)]
+        symbols_only = _SYMBOLS_ONLY
+        non_symbol = [w for w in words if not symbols_only[w]]
         if p.min_doc_words and len(non_symbol) < p.min_doc_words:
             return "gopher_short_doc"
         if p.max_doc_words and len(non_symbol) > p.max_doc_words:
             return "gopher_long_doc"
         if not non_symbol:  # only reachable with min_doc_words disabled: nothing to measure
             return "gopher_short_doc"
-        avg = sum(len(w) for w in non_symbol) / len(non_symbol)
+        avg = sum(map(len, non_symbol)) / len(non_symbol)
         if p.min_avg_word_length and avg < p.min_avg_word_length:
             return "gopher_below_avg_threshold"
         if p.max_avg_word_length and avg > p.max_avg_word_length:
@@ -41,7 +61,7 @@ def quality_check(p: GopherQualityParams):
         ellipsis = sum(s.rstrip().endswith(("...", "…")) for s in lines)
         if p.max_ellipsis_lines_ratio and ellipsis / len(lines) > p.max_ellipsis_lines_ratio:
             return "gopher_too_many_end_ellipsis"
-        alpha = sum(any(c.isalpha() for c in w) for w in words)
+        alpha = sum(map(_HAS_ALPHA.__getitem__, words))
         if p.max_non_alpha_words_ratio and alpha / n_words < p.max_non_alpha_words_ratio:
             return "gopher_below_alpha_threshold"
         if p.min_stop_words and len(STOP_WORDS.intersection(words)) < p.min_stop_words:
@@ -64,31 +84,38 @@ def _duplicates(items: list[str]) -> tuple[int, int]:
     return elements, chars
 
 
-def _top_ngram_chars(ids: list[int], lengths: list[int], n: int) -> int:
+def _top_ngram_chars(ids: list[int], id_lengths: list[int], n: int) -> int:
     """Characters of the most frequent n-gram (" "-joined) times its count; ties go to the
-    n-gram seen first, as Counter.most_common(1) does."""
-    counts: dict[tuple, int] = {}
-    first: dict[tuple, int] = {}
-    for i in range(len(ids) - n + 1):
-        key = tuple(ids[i : i + n])
-        if key in counts:
-            counts[key] += 1
-        else:
-            counts[key] = 1
-            first[key] = i
-    best = max(counts.values())
-    key = next(k for k, c in counts.items() if c == best)  # dicts keep insertion order
-    start = first[key]
-    return (sum(lengths[start : start + n]) + n - 1) * best
+    n-gram seen first, as datatrove's Counter.most_common(1) does (word ids stand for words: a
+    word never holds a space, so distinct id tuples are distinct joined strings)."""
+    counts = Counter(zip(*(ids[k:] for k in range(n))))
+    key, best = counts.most_common(1)[0]  # max() over insertion order: the first of the ties
+    return (sum(id_lengths[i] for i in key) + n - 1) * best
 
 
-def _all_duplicate_chars(words: list[str], lengths: list[int], n: int) -> int:
-    """Characters in repeated n-grams (joined without a separator), skipping past each repeat."""
+def _joined_grams(words: list[str], ns: list[int]):
+    """Yields (n, the n-grams of `words` joined without a separator) for each n of sorted `ns`;
+    each is built from the one before (n-gram i = (n-1)-gram i + word i+n-1), lazily, so that a
+    caller that stops early pays for nothing more."""
+    grams, have = None, 0
+    for n in ns:
+        if grams is None or n < have:
+            grams, have = list(map("".join, zip(*(words[k:] for k in range(n))))), n
+        while have < n:
+            grams, have = [a + b for a, b in zip(grams, words[have:])], have + 1
+        yield n, grams
+
+
+def _all_duplicate_chars(grams: list[str], lengths: list[int], n: int) -> int:
+    """Characters in repeated n-grams (`grams`: joined without a separator), skipping past each
+    repeat, as datatrove does."""
+    if len(set(grams)) == len(grams):
+        return 0  # no n-gram repeats: nothing to count (most documents)
     seen: set[str] = set()
     repeated = idx = 0
-    limit = len(words) - n + 1
+    limit = len(grams)
     while idx < limit:
-        gram = "".join(words[idx : idx + n])
+        gram = grams[idx]
         if gram in seen:
             repeated += sum(lengths[idx : idx + n])
             idx += n
@@ -116,12 +143,14 @@ def repetition_check(p: GopherRepetitionParams):
             return "dup_line_char_frac"
         vocabulary: dict[str, int] = {}
         ids = [vocabulary.setdefault(w, len(vocabulary)) for w in words]
-        lengths = [len(w) for w in words]
+        lengths = list(map(len, words))
+        id_lengths = list(map(len, vocabulary))  # dicts keep insertion order: id i is the i-th key
         for n, frac in sorted(p.top_n_grams.items()):
-            if len(words) >= n and _top_ngram_chars(ids, lengths, n) / len(text) > frac:
+            if len(words) >= n and _top_ngram_chars(ids, id_lengths, n) / len(text) > frac:
                 return f"top_{n}_gram"
-        for n, frac in sorted(p.dup_n_grams.items()):
-            if _all_duplicate_chars(words, lengths, n) / len(text) > frac:
+        fracs = p.dup_n_grams
+        for n, grams in _joined_grams(words, sorted(fracs)):
+            if _all_duplicate_chars(grams, lengths, n) / len(text) > fracs[n]:
                 return f"duplicated_{n}_n_grams"
         return None
 

@@ -1,6 +1,8 @@
 """Knobs of the cleaned stage. Filter defaults are the published ones (Gopher: Rae et al. 2021,
 table A1; C4: Raffel et al. 2020; FineWeb: Penedo et al. 2024), as datatrove 0.10.1 sets them."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -75,7 +77,9 @@ class DedupParams(_Section):
     rows: int = 8
     seed: int = 1
     verify_threshold: float = Field(
-        0.75, description="a bucket collision counts only if the signatures agree on at least this share (0 = FineWeb, no check)"
+        0.8, ge=0, le=1,
+        description="a bucket collision (LSH candidate pair) is merged only if the two documents' exact shingle Jaccard is at least "
+        "this (0 = FineWeb: every collision merges)",
     )
 
 
@@ -96,3 +100,8 @@ class CleanParams(_Section):
     dedup: DedupParams = Field(default_factory=DedupParams)
     batch_size: int = Field(2000, ge=1, description="documents per Arrow batch")
     workers: int = Field(2, ge=1, description="processes running the per-document steps")
+    start_method: Literal["spawn", "forkserver", "fork"] = Field(
+        "spawn",
+        description="how worker processes start: spawn (a fresh interpreter; each worker imports the stage, ~10-14 s here) or "
+        "fork (inherits the parent's imports, starts in ~0.1 s; unsafe if the parent runs threads that hold locks)",
+    )
