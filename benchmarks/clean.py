@@ -198,8 +198,15 @@ def agreement(ours: list[dict], theirs: list[dict]) -> dict:
 
 
 def shingles(text: str) -> set:
+    """5-word shingles by a plain `\w+` split: an independent judge of the stage's own shingling."""
     words = re.findall(r"\w+", text.lower())
     return {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+
+
+def pair_jaccard(docs: pd.DataFrame, i: int, j: int) -> float:
+    from assets.cleaned.dedup import jaccard
+
+    return jaccard(shingles(docs["text"].iat[i]), shingles(docs["text"].iat[j]))
 
 
 def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
@@ -239,10 +246,7 @@ def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
     flagged = [(i, int(head[i])) for i in range(len(docs)) if head[i] != i and not exact[i]]
     rng = np.random.default_rng(0)
     sample = [flagged[i] for i in rng.permutation(len(flagged))[:2000]]
-    jaccards = []
-    for i, j in sample:
-        a, b = shingles(docs["text"].iat[i]), shingles(docs["text"].iat[j])
-        jaccards.append(len(a & b) / max(1, len(a | b)))
+    jaccards = [pair_jaccard(docs, i, j) for i, j in sample]
     # the ground truth lists the pairs the simulator planted (original, copy); a flagged pair can
     # also be two copies of one original, or two texts the simulator's templates made alike
     parent: dict[int, int] = {}
@@ -258,7 +262,7 @@ def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
     in_truth = np.array([frozenset(p) in gt_pairs for p in flagged], dtype=bool)
     in_closure = np.array([root(a) == root(b) for a, b in flagged], dtype=bool)
     outside = [(i, j) for (i, j), t in zip(flagged, in_closure) if not t]
-    outside_j = [len(a & b) / max(1, len(a | b)) for a, b in ((shingles(docs["text"].iat[i]), shingles(docs["text"].iat[j])) for i, j in outside)]
+    outside_j = [pair_jaccard(docs, i, j) for i, j in outside]
     examples = [{"kept": {"file": docs["file"].iat[j], "line": None if pd.isna(docs["line"].iat[j]) else int(docs["line"].iat[j])},
                  "removed": {"file": docs["file"].iat[i], "line": None if pd.isna(docs["line"].iat[i]) else int(docs["line"].iat[i])},
                  "jaccard": round(jv, 4)} for (i, j), jv in list(zip(outside, outside_j))[:5]]
