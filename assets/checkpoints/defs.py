@@ -1,7 +1,8 @@
 """Dagster definitions of the checkpoints stage.
 
-One asset trains every recipe of the ablation (`curated`, and `raw` when tokenize.ablation_raw)
-with the same model, seed and token budget. On one process it trains in the asset's own process;
+One asset partitioned by the ablation's recipes (`curated`, and `raw` when tokenize.ablation_raw),
+each trained with the same model, seed and token budget; a run over both trains them in turn and
+the gate publishes each recipe it trained. On one process it trains in the asset's own process;
 with ATELIER_TRAIN_NPROC > 1 (and ATELIER_TRAIN_NNODES / ATELIER_RDZV_ENDPOINT across nodes) each
 recipe is launched with torchrun through Dagster Pipes, rank 0 streaming its metrics to the run.
 """
@@ -12,6 +13,7 @@ import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
+from assets.core.settings import load_settings
 from assets.core.gate import Gate
 from assets.checkpoints import train, worker
 
@@ -24,8 +26,13 @@ def _launch_settings() -> tuple[int, int, str | None]:
     )
 
 
+# Read from params.yaml when definitions load, like the source partitions.
+RECIPES = dg.StaticPartitionsDefinition(train.recipes(load_settings()))
+
+
 @dg.asset(
     group_name="checkpoints",
+    partitions_def=RECIPES,
     deps=["tokenized_shards"],
     kinds={"pytorch"},
     automation_condition=dg.AutomationCondition.eager(),
@@ -35,8 +42,9 @@ def _launch_settings() -> tuple[int, int, str | None]:
 )
 def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipes_subprocess_client: dg.PipesSubprocessClient) -> dg.MaterializeResult:
     settings = atelier.load()
-    area = staging_area(context, settings, "checkpoints", partition_keys(context))
-    runs = train.runs_of(settings, None)
+    keys = partition_keys(context)
+    area = staging_area(context, settings, "checkpoints", keys)
+    runs = train.runs_of(settings, keys)
     nproc, nnodes, rdzv = _launch_settings()
     summaries = {}
     if nproc * nnodes == 1:

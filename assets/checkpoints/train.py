@@ -37,8 +37,13 @@ def run_dir(run: str = RUN) -> str:
     return f"checkpoints/{run}"
 
 
+def recipes(settings: Settings) -> list[str]:
+    """The ablation's recipes, the checkpoint asset's partitions: `raw` only when it is tokenized."""
+    return ["curated"] + (["raw"] if settings.params.tokenize.ablation_raw else [])
+
+
 def runs_of(settings: Settings, partition_keys: Optional[Sequence[str]]) -> list[str]:
-    runs = list(partition_keys) if partition_keys else ["curated"] + (["raw"] if settings.params.tokenize.ablation_raw else [])
+    runs = list(partition_keys) if partition_keys else recipes(settings)
     unknown = [r for r in runs if r not in RUNS]
     if unknown:
         raise ValueError(f"unknown checkpoint run(s) {unknown}: expected {list(RUNS)}")

@@ -21,9 +21,9 @@ def partition_keys(context: dg.AssetExecutionContext) -> Optional[list[str]]:
 
 
 def staging_area(context, settings: Settings, stage: str, keys: Optional[Sequence[str]]) -> Storage:
-    area = settings.storage.staging(stage, context.run_id)
+    area = settings.storage.staging(stage, context.run.run_id)
     area.remove("")  # a retried step starts from a clean area
-    area = settings.storage.staging(stage, context.run_id)
+    area = settings.storage.staging(stage, context.run.run_id)
     area.write_json(RUN_FILE, {"partition_keys": list(keys) if keys is not None else None})
     return area
 

@@ -21,6 +21,7 @@ from assets.core.params import (
     GraphParams,
     IngestParams,
     PrivacyParams,
+    SampleParams,
     TokenizeParams,
     TrainParams,
 )
@@ -36,6 +37,7 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seed: int = 1337
+    sample: SampleParams = Field(default_factory=SampleParams)
     ingest: IngestParams = Field(default_factory=IngestParams)
     clean: CleanParams = Field(default_factory=CleanParams)
     privacy: PrivacyParams = Field(default_factory=PrivacyParams)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.stage import RUNS_OF_ALL
 from tests.conftest import run, write_params
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +29,7 @@ def test_whole_chain_through_the_cli(project_env):
     assert metrics["curated"]["bits_per_byte"] > 0
     ledger = json.loads((data / "cleaned" / "ledger.json").read_text())
     assert ledger["documents_in"] == ledger["kept"] + sum(ledger["removed"].values()) + sum(ledger["quarantined"].values())
-    assert instance_runs(project_env["DAGSTER_HOME"]) == ["SUCCESS"], "the run is recorded in the shared Dagster home"
+    assert instance_runs(project_env["DAGSTER_HOME"]) == ["SUCCESS"] * len(RUNS_OF_ALL), "the runs are recorded in the shared Dagster home"
 
 
 def test_failed_gate_exits_non_zero_and_names_the_expectation(project_env, tmp_path):

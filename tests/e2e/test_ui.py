@@ -1,7 +1,8 @@
 """The UI in a real browser: `dagster dev` on 127.0.0.1, Debian Chromium driven by Playwright.
 
-Clicks *Materialize all* on the asset graph, launches the backfill over every source partition,
-waits until the whole chain succeeded, checks the five groups and their gates are shown, and
+Clicks *Materialize all* on the asset graph and launches the backfill over every partition (the
+sources of `raw_documents`, the recipes of `checkpoint`), waits until the whole chain succeeded and
+both recipes were trained before the report, checks the five groups and their gates are shown, and
 saves screenshots under the test's folder (and $ATELIER_SCREENSHOTS if set).
 """
 
@@ -23,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 GROUPS = ["raw", "cleaned", "tokenized", "checkpoints", "reports"]
-CHECKS = {"raw_documents": "raw_gate", "cleaned_corpus": "cleaned_gate", "tokenized_shards": "tokenized_gate",
+CHECKS = {"source_registry": "registry_gate", "raw_documents": "raw_gate", "cleaned_corpus": "cleaned_gate", "tokenized_shards": "tokenized_gate",
           "checkpoint": "checkpoints_gate", "eval_report": "reports_gate"}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")]
@@ -96,7 +97,8 @@ def test_materialize_all_from_the_browser(dagster_dev, project_env, tmp_path):
         for group in GROUPS:
             expect(page.get_by_text(group, exact=True).first).to_be_visible()
         page.get_by_role("button", name="Materialize all…").click()
-        page.get_by_role("button", name="All", exact=True).click()  # every source partition
+        expect(page.get_by_text("All partitions").first).to_be_visible(timeout=60000)  # sources and recipes alike
+        page.screenshot(path=str(shots / "ui-launch-dialog.png"))
         page.get_by_role("button", name="Launch backfill").click()
         expect(page.get_by_text("Created backfill")).to_be_visible(timeout=30000)
         page.screenshot(path=str(shots / "ui-launched.png"))
@@ -111,6 +113,10 @@ def test_materialize_all_from_the_browser(dagster_dev, project_env, tmp_path):
                 break
             time.sleep(3)
         assert statuses and all(s == "SUCCESS" for s in statuses), statuses
+        data = Path(project_env["ATELIER_STORAGE"])
+        for recipe in ("curated", "raw"):
+            checkpoint = data / "checkpoints" / recipe / "model.safetensors"
+            assert checkpoint.stat().st_mtime < (data / "reports" / "metrics.json").stat().st_mtime, recipe
 
         page.goto(f"{dagster_dev}/runs", wait_until="networkidle")
         expect(page.get_by_text("Success").first).to_be_visible(timeout=120000)  # a busy 2-core machine renders slowly

@@ -15,6 +15,23 @@ def test_definitions_load_as_the_ui_and_cli_load_them():
     dg.Definitions.validate_loadable(defs)  # resolves every job: a job mixing partitions definitions fails here
 
 
+def test_the_chain_roots_are_unpartitioned_so_materialize_all_backfills_every_partition():
+    # The UI anchors *Materialize all* on partitioned roots when there are any, and then targets
+    # only partitions reachable from them through partitioned assets: never the recipes.
+    graph = defs.resolve_asset_graph()
+    roots = [k for k in graph.get_all_asset_keys() if not graph.get(k).parent_keys]
+    assert roots and all(graph.get(k).partitions_def is None for k in roots), roots
+
+
+def test_each_run_of_stage_all_has_one_partitions_definition_and_all_run_in_order():
+    graph = defs.resolve_asset_graph()
+    assert [g for run in stage.RUNS_OF_ALL for g in run] == stage.GROUPS
+    for run in stage.RUNS_OF_ALL:
+        defs_in_run = {graph.get(k).partitions_def for k in graph.get_all_asset_keys() if graph.get(k).group_name in run} - {None}
+        assert len(defs_in_run) <= 1, run
+    assert stage.partition_keys("checkpoints") == ["curated", "raw"]
+
+
 def test_stage_cli_partition_ranges_match_the_definitions():
     graph = defs.resolve_asset_graph()
     for group in stage.GROUPS:

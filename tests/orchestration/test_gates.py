@@ -12,26 +12,52 @@ import dagster as dg
 import pytest
 
 from assets.core.dagster_resource import AtelierSettings
+from assets.checkpoints.train import recipes as train_recipes
 from assets.core.settings import load_settings
 from orchestration.definitions import defs
 
 GROUPS = ["raw", "cleaned", "tokenized", "checkpoints", "reports"]
 
 
-def materialize(env: dict, groups: list[str], storage_root: str | None = None) -> dg.ExecuteInProcessResult:
-    """Materialize whole groups with their gates in process, every source partition in one run."""
+class ChainResult:
+    """The runs of one chain materialization, read as one result."""
+
+    def __init__(self, results: list[dg.ExecuteInProcessResult]):
+        self.results = results
+        self.success = all(r.success for r in results)
+        self.all_events = [e for r in results for e in r.all_events]
+
+    def get_asset_materialization_events(self):
+        return [e for r in self.results for e in r.get_asset_materialization_events()]
+
+
+def resources(env: dict, root: str) -> dict:
+    return {"atelier": AtelierSettings(params_path=env["ATELIER_PARAMS"], sources_path=env["ATELIER_SOURCES"], storage_root=root),
+            "pipes_subprocess_client": dg.PipesSubprocessClient()}
+
+
+def materialize(env: dict, groups: list[str], storage_root: str | None = None) -> ChainResult:
+    """Materialize whole groups with their gates in process, as `stage all` does: one run per
+    partitions definition (every partition in it), in order, stopping at the first that fails."""
+    from orchestration.stage import RUNS_OF_ALL
+
     root = storage_root or env["ATELIER_STORAGE"]
     settings = load_settings(env["ATELIER_PARAMS"], env["ATELIER_SOURCES"], root)
-    keys = [s.name for s in settings.sources]
-    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]} if "raw" in groups else {}
-    return dg.materialize(
-        [*defs.assets, *defs.asset_checks],
-        selection=dg.AssetSelection.groups(*groups),
-        resources={"atelier": AtelierSettings(params_path=env["ATELIER_PARAMS"], sources_path=env["ATELIER_SOURCES"], storage_root=root),
-                   "pipes_subprocess_client": dg.PipesSubprocessClient()},
-        tags=tags,
-        raise_on_error=False,
-    )
+    partitions = {"raw": [s.name for s in settings.sources], "checkpoints": train_recipes(settings)}
+    results = []
+    for run in RUNS_OF_ALL:
+        selected = [g for g in run if g in groups]
+        if not selected:
+            continue
+        keys = next((partitions[g] for g in selected if g in partitions), None)
+        tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]} if keys else {}
+        results.append(dg.materialize(
+            [*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.groups(*selected),
+            resources=resources(env, root), tags=tags, raise_on_error=False,
+        ))
+        if not results[-1].success:
+            break
+    return ChainResult(results)
 
 
 GATE_OF = {}
@@ -83,9 +109,25 @@ def test_whole_chain_in_process_builds_every_artifact(built_chain):
     data = Path(built_chain["ATELIER_STORAGE"])
     for rel in ["raw/documents", "raw/quarantine", "cleaned/corpus", "cleaned/ledger.json", "tokenized/tokenizer.json",
                 "tokenized/manifest.json", "tokenized/shards", "checkpoints/curated/model.safetensors",
-                "checkpoints/curated/config.json", "checkpoints/curated/metrics.jsonl", "reports/metrics.json", "reports/report.html"]:
+                "checkpoints/curated/config.json", "checkpoints/curated/metrics.jsonl", "checkpoints/raw/model.safetensors",
+                "raw/registry.json", "reports/metrics.json", "reports/report.html"]:
         assert (data / rel).exists(), rel
     assert not any((data / "_staging").glob("*/*/*")), "staging areas are cleaned up after publishing"
+
+
+def test_one_recipe_partition_trains_and_publishes_that_recipe_alone(built_chain, tmp_path):
+    storage = tmp_path / "data"
+    shutil.copytree(built_chain["ATELIER_STORAGE"], storage)
+    curated = tree_digest(storage / "checkpoints" / "curated")
+    weights = (storage / "checkpoints" / "raw" / "model.safetensors").read_bytes()
+    shutil.rmtree(storage / "checkpoints" / "raw")
+
+    result = dg.materialize([*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.groups("checkpoints"),
+                            partition_key="raw", resources=resources(built_chain, str(storage)), raise_on_error=False)
+
+    assert result.success
+    assert (storage / "checkpoints" / "raw" / "model.safetensors").read_bytes() == weights  # same seed, same bytes
+    assert tree_digest(storage / "checkpoints" / "curated") == curated
 
 
 def _corrupt_raw(area):

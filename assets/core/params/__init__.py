@@ -5,6 +5,7 @@ from assets.core.params.evaluate import EvaluateParams
 from assets.core.params.graph import GraphParams
 from assets.core.params.ingest import IngestParams
 from assets.core.params.privacy import PrivacyParams
+from assets.core.params.sample import SampleParams
 from assets.core.params.tokenize import TokenizeParams
 from assets.core.params.train import TrainParams
 
@@ -14,6 +15,7 @@ __all__ = [
     "GraphParams",
     "IngestParams",
     "PrivacyParams",
+    "SampleParams",
     "TokenizeParams",
     "TrainParams",
 ]
