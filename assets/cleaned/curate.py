@@ -38,9 +38,11 @@ from assets.cleaned.language import language_step
 from assets.cleaned.normalize import content_hash, normalize_step
 from assets.cleaned.steps import Step, only_kinds, run_steps
 from assets.raw.ingest import documents_dir, read_quarantine
+from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS as EVAL_DOCS, LEDGER, RAW_RECIPE
 
-from assets.cleaned import privacy
-from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS as EVAL_DOCS, LEDGER, RAW_RECIPE  # noqa: E402
+# `assets.cleaned.privacy` is imported inside the functions that use it, never here: a spawned
+# worker imports this module, and privacy's imports (spaCy's French lexicon, presidio, sklearn:
+# ~9 s) would be paid by every worker even when it runs no privacy step (tests/cleaned/test_worker_imports.py).
 
 CORPUS_SCHEMA = pa.schema(
     [
@@ -99,6 +101,8 @@ def curation_steps(settings: Settings, context: Optional[dict] = None) -> list[S
     if p.fineweb.enabled:
         steps.append(only_kinds(fineweb_step(p.fineweb), web))
     if context is not None:
+        from assets.cleaned import privacy  # lazy: see the note at the top of this module
+
         steps += privacy_steps(settings, context)
         if context.get("quality_model") is not None:
             steps.append(privacy.expert_quality_step(settings, context["quality_model"]))
@@ -109,6 +113,8 @@ def curation_steps(settings: Settings, context: Optional[dict] = None) -> list[S
 def privacy_steps(settings: Settings, context: dict) -> list[Step]:
     """What every document that leaves this stage goes through, training or evaluation, curated
     or raw recipe: no opted-out client, no personal data."""
+    from assets.cleaned import privacy  # lazy: see the note at the top of this module
+
     return [privacy.consent_step(settings, context["gazetteer"]), privacy.redaction_step(settings, context["gazetteer"])]
 
 
@@ -131,6 +137,7 @@ def privacy_context(settings: Settings) -> dict:
     """What the privacy steps learn from the whole archive before any batch runs: the gazetteer
     (clients from the CRM, catalog terms), the expert quality model (from the Label Studio
     annotations; none if the house has no annotated source) and the evaluation texts."""
+    from assets.cleaned import privacy  # lazy: see the note at the top of this module
     from assets.cleaned.graph import evalsets
 
     raw = load_raw(settings)
@@ -388,6 +395,8 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
 def corpus_gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
     """The corpus gate sees the ledger and corpus tables and the privacy tables (no detectable
     PII left, only training rights, no opted-out client)."""
+    from assets.cleaned import privacy  # lazy: see the note at the top of this module
+
     return {**gate_tables(area, settings, partition_keys), **privacy.privacy_gate_tables(area, settings, partition_keys)}
 
 

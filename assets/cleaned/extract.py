@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import trafilatura
 
 _MARKUP = re.compile(r"<\s*(!doctype\s+html|html|head|body|script|style|div|p|article|nav|footer)[\s>/]", re.IGNORECASE)
 
@@ -18,6 +17,8 @@ def looks_like_html(text: str) -> bool:
 
 
 def extract_main_text(html: str) -> str:
+    import trafilatura  # lazy: a spawned worker with extraction off (clean.extract_html) skips its import
+
     text = trafilatura.extract(html, include_comments=False, include_tables=True, include_links=False, include_images=False, favor_precision=True, deduplicate=False, with_metadata=False)
     return text or ""  # nothing extracted: better a removal than navigation text
 

@@ -7,7 +7,6 @@ import hashlib
 import re
 import unicodedata
 
-import ftfy
 import pandas as pd
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
@@ -16,6 +15,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def normalize_text(text: str, fix_unicode: bool = True) -> str:
     if fix_unicode:
+        import ftfy  # lazy: a spawned worker with clean.fix_unicode off skips its import
+
         text = ftfy.fix_text(text, normalization="NFC")
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))

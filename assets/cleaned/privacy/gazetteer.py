@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
-from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
-from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
-from spacy.lang.it.stop_words import STOP_WORDS as IT_STOP
 
 from assets.cleaned.privacy.detectors import Span
 
@@ -25,8 +22,19 @@ CATALOG_FIELDS = ("name", "aliases", "material", "materials", "collection", "tec
 CATALOG_SPAN_LABELS = {"PRODUCT", "COLLECTION", "MATERIAL", "TECHNIQUE", "WORKSHOP", "BOUTIQUE", "DESIGNER", "ARTISAN"}
 # the events reader's header line: "Client C000001 (Camille Moreau · c.m@free.fr · +33 6 ...), interactions in 2024-03"
 EVENTS_HEADER = re.compile(r"^Client (\S+) \((.+?)\), interactions in ")
-# a single first or last name is redacted alone only if it is not also an everyday word
-COMMON_WORDS = {w.lower() for w in EN_STOP | FR_STOP | IT_STOP}
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Everyday words (spaCy's English, French and Italian stop words): a single first or last
+    name is redacted alone only if it is not also one of them."""
+    # lazy: importing spacy.lang.fr compiles its tokenizer exceptions (~6 s), paid only where a
+    # name-part pattern is compiled (the parent, see Gazetteer.__getstate__), not in every worker
+    from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
+    from spacy.lang.fr.stop_words import STOP_WORDS as FR_STOP
+    from spacy.lang.it.stop_words import STOP_WORDS as IT_STOP
+
+    return frozenset(w.lower() for w in EN_STOP | FR_STOP | IT_STOP)
 
 
 def parse_meta(value, where: str) -> dict:
@@ -73,7 +81,8 @@ class Gazetteer:
     @cached_property
     def _name_parts(self) -> re.Pattern | None:
         catalog = {t.lower() for t in self.catalog_terms}
-        parts = {p for n in self.names for p in n.split() if len(p) >= 3 and p.lower() not in COMMON_WORDS and p.lower() not in catalog}
+        common = common_words()
+        parts = {p for n in self.names for p in n.split() if len(p) >= 3 and p.lower() not in common and p.lower() not in catalog}
         if not parts:
             return None
         body = "|".join(re.escape(p[0].upper() + p[1:]) for p in sorted(parts, key=lambda p: (-len(p), p)))
@@ -82,6 +91,13 @@ class Gazetteer:
     @cached_property
     def _catalog(self) -> re.Pattern | None:
         return _alternation(self.catalog_terms)
+
+    def __getstate__(self) -> dict:
+        """Pickled (for the cleaning workers) with its patterns compiled: a worker then never
+        imports the stop-word lists that compiling `_name_parts` needs (see common_words)."""
+        for pattern in ("_full_names", "_name_parts", "_catalog"):
+            getattr(self, pattern)
+        return self.__dict__
 
     def find_names(self, text: str) -> list[Span]:
         """Full client names, in any case."""

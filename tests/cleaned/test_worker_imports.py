@@ -1,0 +1,76 @@
+"""A spawned cleaning worker starts a fresh interpreter and imports what its code path imports:
+that start-up is paid once per worker per run. The curation path must not pull in the privacy
+package (spaCy's French lexicon, presidio's analyzer, sklearn: ~9 s) when it runs no privacy step,
+and the privacy path must not import spaCy's French package (~6 s) that only the parent needs.
+
+Checked in a fresh interpreter, as a spawned worker is: it imports the stage module, unpickles its
+initializer's arguments, runs the initializer and one batch, then reports what got imported."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import pyarrow.parquet as pq
+
+from assets.cleaned.privacy.gazetteer import Gazetteer
+from tests.cleaned._house import PROJECT, make_settings, prose, source
+
+WORKER = textwrap.dedent(
+    """
+    import json, pickle, sys
+    from assets.core.settings import load_settings
+    from assets.cleaned import curate
+
+    params, sources, storage, spill, context = sys.argv[1:6]
+    settings = load_settings(params, sources, storage)
+    with open(context, "rb") as handle:
+        context = pickle.load(handle)  # what the pool sends a worker
+    curate._init(settings, context, spill)  # the pool's initializer, as a worker runs it
+    result = curate.process_batch(next(curate.raw_batches(settings, 1000)))
+    print(json.dumps({"spill": result["spill"],
+                      "modules": sorted(m for m in sys.modules if m.split(".")[0] in {"assets", "sklearn", "spacy", "presidio_analyzer", "presidio_anonymizer"})}))
+    """
+)
+CLIENT = "Camille Moreau"
+DOCS = [prose(i) for i in range(12)] + ["<html><body><p>" + prose(99) + "</p></body></html>", prose(50) + " Camille called about the jacket."]
+
+
+def worker_run(tmp_path, context) -> dict:
+    make_settings(tmp_path, [source("a", DOCS)], clean={"workers": 2, "language": {"enabled": False}})
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    (tmp_path / "context.pickle").write_bytes(pickle.dumps(context))
+    proc = subprocess.run([sys.executable, "-c", WORKER, *(str(tmp_path / f) for f in ("params.yaml", "sources.yaml", "data", "spill", "context.pickle"))],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["texts"] = pq.read_table(report["spill"]).column("text").to_pylist()
+    return report
+
+
+def loaded(report: dict, name: str) -> bool:
+    return any(m == name or m.startswith(name + ".") for m in report["modules"])
+
+
+def test_a_curation_worker_imports_no_privacy_module(tmp_path):
+    report = worker_run(tmp_path, None)
+    # the worker ran the filters (spaCy's English tokenizer) and kept documents: the check below
+    # cannot pass because nothing ran
+    assert len(report["texts"]) > 10
+    assert loaded(report, "assets.cleaned.filters.c4") and loaded(report, "spacy.lang.en")
+    assert [name for name in ("assets.cleaned.privacy", "sklearn", "spacy.lang.fr", "presidio_anonymizer") if loaded(report, name)] == []
+
+
+def test_a_privacy_worker_redacts_name_parts_without_importing_french(tmp_path):
+    context = {"gazetteer": Gazetteer(names={CLIENT}), "quality_model": None, "eval_texts": [], "heldout_ids": frozenset()}
+    report = worker_run(tmp_path, context)
+    # a client's first name alone is redacted: the name-part pattern (built from the stop-word
+    # lists, French included) reached the worker compiled
+    assert any("<PERSON> called about the jacket." in t for t in report["texts"])
+    assert not any("Camille" in t for t in report["texts"])
+    assert loaded(report, "assets.cleaned.privacy.redact") and loaded(report, "presidio_anonymizer")
+    assert not loaded(report, "spacy.lang.fr")
