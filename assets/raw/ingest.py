@@ -43,7 +43,6 @@ SCHEMA = pa.schema(
     ]
 )
 BATCH = 2048
-_glob_root = glob_root  # kept for assets/raw/fingerprint.py
 
 
 def documents_dir(source: str) -> str:

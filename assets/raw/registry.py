@@ -9,13 +9,12 @@ of the chain, and the page a data engineer opens to see what the house feeds the
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 
 from assets.core.settings import Settings, Source
 from assets.core.storage import Storage
-from assets.raw.files import list_files, sha256
+from assets.raw.files import list_files
+from assets.raw.fingerprint import files_fingerprint
 
 REGISTRY = "raw/registry.json"
 COLUMNS = ["source", "format", "kind", "language", "rights", "pii", "uri", "files", "bytes", "fingerprint"]
@@ -23,10 +22,6 @@ COLUMNS = ["source", "format", "kind", "language", "rights", "pii", "uri", "file
 
 def source_row(source: Source) -> dict:
     fs, files = list_files(source)  # a uri matching nothing raises, naming the source
-    digest = hashlib.sha256()
-    for f in files:
-        content = f.stamp if source.uri.startswith(("s3://", "s3a://")) else sha256(fs, f.path)
-        digest.update(f"{f.origin}\x00{f.size}\x00{content}\n".encode())
     return {
         "source": source.name,
         "format": source.format,
@@ -37,7 +32,7 @@ def source_row(source: Source) -> dict:
         "uri": source.uri,
         "files": len(files),
         "bytes": sum(f.size for f in files),
-        "fingerprint": digest.hexdigest()[:16],
+        "fingerprint": files_fingerprint(source, fs, files, content=True),
     }
 
 
