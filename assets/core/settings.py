@@ -26,7 +26,7 @@ from assets.core.params import (
     TrainParams,
 )
 
-FORMATS = ("txt", "md", "html", "pdf", "docx", "jsonl", "csv", "parquet", "labelstudio", "events")
+FORMATS = ("txt", "md", "html", "pdf", "docx", "jsonl", "json", "csv", "parquet", "labelstudio", "events", "warc")
 
 
 class ConfigError(ValueError):
@@ -56,6 +56,7 @@ class Source(BaseModel):
     rights: Literal["train", "eval_only", "none"]
     pii: Literal["none", "possible", "client"]
     text_field: Optional[str] = None
+    records_path: Optional[str] = None  # json: dotted keys to the list of records inside an object ("data.items")
     language: Optional[str] = None
     kind: Optional[str] = None
 

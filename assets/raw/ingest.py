@@ -21,11 +21,12 @@ import pyarrow.parquet as pq
 
 from assets.core.settings import ConfigError, Settings, Source
 from assets.core.storage import Storage
-from assets.raw.events import read_events
-from assets.raw.files import glob_root, list_files, sha256
+from assets.raw.compression import open_input
+from assets.raw.files import list_files, sha256
 from assets.raw.manifest import known_hash, load_manifest, manifest_path, source_config
 from assets.raw.parts import PartWriter
-from assets.raw.readers import READERS, Quarantine, RawDoc, ReadOptions
+from assets.raw.items import Quarantine, RawDoc, ReadOptions, Skipped
+from assets.raw.readers import READERS, SOURCE_READERS, read_file
 
 SCHEMA = pa.schema(
     [
@@ -34,7 +35,7 @@ SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("text", pa.string()),
         ("uri", pa.string()),  # the file, relative to the source's glob root
-        ("line", pa.int64()),  # 1-based line (jsonl), row (csv, parquet), task (labelstudio); null for whole files
+        ("line", pa.int64()),  # 1-based line (jsonl), row (csv, parquet), record (json, warc), task (labelstudio); null for whole files
         ("rights", pa.string()),
         ("pii", pa.string()),
         ("client_id", pa.string()),
@@ -71,8 +72,12 @@ class _Sink:
         self.batch: list[dict] = []
         self.documents = self.quarantined = 0
         self.reasons: Counter = Counter()
+        self.skipped: Counter = Counter()
 
     def take(self, item) -> None:
+        if isinstance(item, Skipped):  # not a document (a WARC request, an image): counted, not kept
+            self.skipped[item.what] += 1
+            return
         if isinstance(item, RawDoc):
             if not item.text.strip():
                 item = Quarantine(item.uri, "empty_text", item.line, "the text field is blank")
@@ -155,10 +160,12 @@ def _published_quarantine(storage: Storage, source: str) -> dict[str, list[str]]
 def ingest_source(settings: Settings, source: Source, out: Storage, published: Optional[Storage] = None) -> dict:
     """Read one source into `out`; reuse what `published` (default: the storage root) already
     holds for unchanged files. Returns counts for the run's metadata."""
-    if source.format != "events" and source.format not in READERS:
+    if source.format not in READERS and source.format not in SOURCE_READERS:
         raise ConfigError(f"source {source.name!r}: format {source.format!r} has no reader")
+    if source.records_path and source.format != "json":
+        raise ConfigError(f"source {source.name!r}: records_path applies to format json, not {source.format!r}")
     params = settings.params.ingest
-    options = ReadOptions(source.text_field, params.max_doc_bytes)
+    options = ReadOptions(source.text_field, params.max_doc_bytes, source.records_path)
     fs, files = list_files(source)
     published = published or settings.storage
     in_place = published.url(documents_dir(source.name)) == out.url(documents_dir(source.name))
@@ -171,41 +178,43 @@ def ingest_source(settings: Settings, source: Source, out: Storage, published: O
     with out.writer(quarantine_file(source.name)) as quarantine:
         sink = _Sink(source, params.max_doc_bytes, parts, quarantine, _PublishedParts(published, source.name))
         checks = {f.origin: known_hash(previous.get(f.origin), f, fs) for f in files}
-        if source.format == "events":
-            reused = _events(source, fs, files, checks, previous, old_quarantine, sink, options, entries)
+        if source.format in SOURCE_READERS:
+            reused = _whole_source(source, fs, files, checks, previous, old_quarantine, sink, options, entries)
         else:
             for f in files:
                 same, digest = checks[f.origin]
-                before_docs, before_q = sink.documents, sink.quarantined
+                before_docs, before_q, before_skipped = sink.documents, sink.quarantined, sink.skipped.copy()
                 if same:
                     entry = previous[f.origin]
                     for part, start, count in entry["spans"]:
                         sink.reuse(part, start, count)
                     for line in old_quarantine.get(f.origin, []):
                         sink.write_quarantine(line, json.loads(line)["reason"])
+                    sink.skipped.update(entry["skipped"])
                     digest, reused = entry["sha256"], reused + 1
                 else:
                     digest = digest or sha256(fs, f.path)
-                    with fs.open(f.path, "rb") as handle:
-                        for item in READERS[source.format](handle, f.origin, options):
-                            sink.take(item)
+                    for item in read_file(source.format, fs, f.path, f.origin, options):
+                        sink.take(item)
                 entries[f.origin] = {"size": f.size, "stamp": f.stamp, "sha256": digest,
-                                     "documents": sink.documents - before_docs, "quarantined": sink.quarantined - before_q}
+                                     "documents": sink.documents - before_docs, "quarantined": sink.quarantined - before_q,
+                                     "skipped": dict(sorted((sink.skipped - before_skipped).items()))}
         sink.flush()
         spans = parts.close()
     for origin, entry in entries.items():
         entry["spans"] = spans.get(origin, [])
-    if source.format == "events":  # parts mix files: the first file's entry lists them all
+    if source.format in SOURCE_READERS:  # parts mix files: the first file's entry lists them all
         for origin, entry in entries.items():
             entry["spans"] = parts.written if origin == files[0].origin else []
     manifest = {"source": source.name, "config": source_config(source, settings), "files": entries}
     out.write_text(manifest_path(source.name), json.dumps(manifest, sort_keys=True, ensure_ascii=False) + "\n")  # compact: C encoder
     return {"documents": sink.documents, "quarantined": sink.quarantined, "reasons": dict(sorted(sink.reasons.items())),
-            "files": len(files), "files_reused": reused}
+            "skipped": dict(sorted(sink.skipped.items())), "files": len(files), "files_reused": reused}
 
 
-def _events(source, fs, files, checks, previous, old_quarantine, sink, options, entries) -> int:
-    """Event documents span files (a client's month), so they are reused all or nothing."""
+def _whole_source(source, fs, files, checks, previous, old_quarantine, sink, options, entries) -> int:
+    """Documents of a source read as a whole span files (events: a client's month), so they are
+    reused all or nothing."""
     unchanged = bool(previous) and set(previous) == set(checks) and all(same for same, _ in checks.values())
     if unchanged:
         for part, start, count in (span for entry in previous.values() for span in entry["spans"]):
@@ -214,8 +223,8 @@ def _events(source, fs, files, checks, previous, old_quarantine, sink, options, 
             for line in lines:
                 sink.write_quarantine(line, json.loads(line)["reason"])
     else:
-        opened = ((f.origin, fs.open(f.path, "rb")) for f in files)
-        for item in read_events(_closing(opened), options):
+        opened = ((f.origin, open_input(fs, f.path)) for f in files)
+        for item in SOURCE_READERS[source.format](_entered(opened), options):
             sink.take(item)
     for f in files:
         same, digest = checks[f.origin]
@@ -224,9 +233,9 @@ def _events(source, fs, files, checks, previous, old_quarantine, sink, options, 
     return len(files) if unchanged else 0
 
 
-def _closing(opened):
-    for origin, handle in opened:
-        with handle:
+def _entered(opened):
+    for origin, context in opened:
+        with context as handle:
             yield origin, handle
 
 
@@ -243,15 +252,6 @@ def outputs(settings: Settings, partition_keys: Optional[Sequence[str]] = None) 
 def read_quarantine(storage: Storage, source: str) -> list[dict]:
     text = storage.read_text(quarantine_file(source))
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def read_annotations(storage: Storage, source_name: str) -> pd.DataFrame:
-    """The expert judgements of a labelstudio source: doc_id, text, label, spans (list of
-    {start, end, text, labels})."""
-    table = storage.read_parquet(documents_dir(source_name), columns=["doc_id", "text", "meta"]).to_pandas()
-    metas = [json.loads(m) for m in table["meta"]]
-    return pd.DataFrame({"doc_id": table["doc_id"], "text": table["text"],
-                         "label": [m.get("label") for m in metas], "spans": [m.get("spans", []) for m in metas]})
 
 
 def _document_rows(area: Storage, source: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from assets.core.settings import Settings, Source
 from assets.core.storage import Storage
 from assets.raw.files import SourceFile, list_files, sha256
 
-VERSION = 1
+VERSION = 2  # 2: compressed inputs decompressed, skipped records counted
 
 
 def manifest_path(source: str) -> str:
@@ -24,7 +24,7 @@ def manifest_path(source: str) -> str:
 
 def source_config(source: Source, settings: Settings) -> dict:
     """What, besides a file's bytes, decides its documents: a change re-reads every file."""
-    fields = ("format", "text_field", "rights", "pii", "kind", "language")
+    fields = ("format", "text_field", "records_path", "rights", "pii", "kind", "language")
     return {"version": VERSION, **{k: getattr(source, k) for k in fields}, "max_doc_bytes": settings.params.ingest.max_doc_bytes}
 
 

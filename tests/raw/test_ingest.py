@@ -16,6 +16,7 @@ from assets.core.settings import ConfigError, Source, load_settings
 from assets.core.storage import Storage
 from assets.raw import ingest
 from assets.raw.manifest import changed_files, manifest_path
+from assets.raw.readers import READERS
 from tests.conftest import write_params
 
 SOURCES = [
@@ -96,10 +97,9 @@ def test_every_input_is_kept_or_quarantined_with_its_contract(house, tmp_path):
     assert sorted(zip(events.client_id, events.meta.map(lambda m: json.loads(m)["period"]))) == [
         ("C0", "2025-01"), ("C0", "2025-02"), ("C0", "2025-03"), ("C1", "2025-01"), ("C1", "2025-02"), ("C1", "2025-03")]
     quarantine = ingest.read_quarantine(settings.storage, "notes")
-    assert quarantine == [{"source": "notes", "uri": "scan.txt", "line": None, "reason": "binary_or_undecodable", "detail": ""}]
-    labels = ingest.read_annotations(settings.storage, "experts")
-    assert list(labels.columns) == ["doc_id", "text", "label", "spans"]
-    assert sorted(labels.label) == ["high"] * 3 + ["low"] * 3 and labels.spans[0][0]["labels"] == ["ROLE"]
+    assert quarantine == [{"source": "notes", "uri": "scan.txt", "line": None, "reason": "binary_or_undecodable", "detail": "no text: PNG image"}]
+    experts = [json.loads(m) for m in docs[docs.source == "experts"].meta]
+    assert sorted(m["label"] for m in experts) == ["high"] * 3 + ["low"] * 3 and experts[0]["spans"][0]["labels"] == ["ROLE"]
 
 
 def test_same_inputs_give_identical_bytes_wherever_the_landing_folder_is(house, tmp_path):
@@ -137,8 +137,8 @@ def test_unchanged_files_are_reused_and_give_the_same_bytes_as_reading_them(hous
     assert changed_files(settings, "events") == []
 
     reads = []
-    for fmt, reader in list(ingest.READERS.items()):
-        monkeypatch.setitem(ingest.READERS, fmt, lambda h, origin, o, _r=reader: reads.append(origin) or _r(h, origin, o))
+    for fmt, reader in list(READERS.items()):
+        monkeypatch.setitem(READERS, fmt, lambda h, origin, o, _r=reader: reads.append(origin) or _r(h, origin, o))
     second = _ingest_and_publish(settings, "run2")
     assert sorted(reads) == ["crm-1.jsonl", "note-9.txt"]
     assert second["crm"]["files_reused"] == 1 and second["crm"]["documents"] == 11 and second["crm"]["quarantined"] == 1

@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from assets.raw.events import read_events
-from assets.raw.readers import READERS, Quarantine, RawDoc, ReadOptions
+from assets.raw.formats.events import read_events
+from assets.raw.items import Quarantine, RawDoc, ReadOptions
+from assets.raw.readers import READERS
 
 OPTIONS = ReadOptions(text_field=None, max_doc_bytes=10_000)
 

@@ -16,7 +16,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from assets.raw.readers import Item, Quarantine, RawDoc, ReadOptions, bounded_lines, decode
+from assets.raw.compression import BrokenCompression
+from assets.raw.decoding import bounded_lines, decode, why_not_text
+from assets.raw.items import Item, Quarantine, RawDoc, ReadOptions
 
 REQUIRED = ("client_id", "ts", "type")
 CLIENT_FIELDS = ("client_name", "client_email", "client_phone")
@@ -38,7 +40,7 @@ def parse_event(raw: Optional[bytes], uri: str, number: int, limit: int) -> tupl
         return None, Quarantine(uri, "oversize", number, f"line over {limit} bytes")
     text = decode(raw)
     if text is None:
-        return None, Quarantine(uri, "binary_or_undecodable", number)
+        return None, Quarantine(uri, "binary_or_undecodable", number, why_not_text(raw))
     try:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -77,22 +79,26 @@ def read_events(files: Iterable[tuple[str, object]], options: ReadOptions) -> It
         db = sqlite3.connect(str(Path(folder) / "events.db"))
         db.execute("CREATE TABLE events (client TEXT, period TEXT, ts TEXT, origin TEXT, line INT, event TEXT)")
         for origin, handle in files:
-            saw_line = False
-            for number, raw in bounded_lines(handle, options.max_doc_bytes):
-                if raw is not None and not raw.strip():
-                    continue
+            saw_line, number = False, 0
+            try:
+                for number, raw in bounded_lines(handle, options.max_doc_bytes):
+                    if raw is not None and not raw.strip():
+                        continue
+                    saw_line = True
+                    event, bad = parse_event(raw, origin, number, options.max_doc_bytes)
+                    if bad is not None:
+                        yield bad
+                        continue
+                    moment = utc(event["ts"])
+                    db.execute(
+                        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                        (str(event["client_id"]), moment.strftime("%Y-%m"), moment.isoformat(), origin, number, json.dumps(event)),
+                    )
+            except BrokenCompression as exc:  # the lines read so far count; the rest of the file is lost
                 saw_line = True
-                event, bad = parse_event(raw, origin, number, options.max_doc_bytes)
-                if bad is not None:
-                    yield bad
-                    continue
-                moment = utc(event["ts"])
-                db.execute(
-                    "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                    (str(event["client_id"]), moment.strftime("%Y-%m"), moment.isoformat(), origin, number, json.dumps(event)),
-                )
+                yield Quarantine(origin, "broken_compression", number + 1, exc.detail)
             if not saw_line:
-                yield Quarantine(origin, "empty_file")
+                yield Quarantine(origin, "empty_file", None, "no lines")
         rows = db.execute("SELECT client, period, origin, line, event FROM events ORDER BY client, period, ts, origin, line")
         for (client, period), group in groupby(rows, key=lambda r: (r[0], r[1])):
             group = list(group)

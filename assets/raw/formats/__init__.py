@@ -1,0 +1,1 @@
+"""One module per source format; assets/raw/readers.py registers them."""
