@@ -72,24 +72,42 @@ class ZstdFrames(io.RawIOBase):
 
 
 class Decompressed(io.RawIOBase):
-    """The decompressed bytes of `raw`; the codec's errors become BrokenCompression."""
+    """The decompressed bytes of `raw`; the codec's errors become BrokenCompression. A read that
+    meets the error returns what it decompressed before it, and the next read raises: the lines
+    before a truncation are kept."""
 
     def __init__(self, raw, codec: str):
-        self.raw, self.codec, self.produced = raw, codec, 0
+        self.raw, self.codec, self.produced, self.error = raw, codec, 0, None
         self.head = raw.read(16)
         raw.seek(0)
         self.stream = CODECS[codec](raw)
+        self.chunk = getattr(self.stream, "read1", self.stream.read)  # one codec step at a time
 
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int = -1) -> bytes:
+        if self.error is not None:
+            raise self.error
+        chunks, got = [], 0
+        while size < 0 or got < size:
+            try:
+                data = self.chunk(BLOCK if size < 0 else min(size - got, BLOCK))
+            except Exception as exc:  # noqa: BLE001 - each codec raises its own types (EOFError, OSError, LZMAError, ZstdError)
+                self.error = BrokenCompression(self.describe(exc))
+                if not chunks:
+                    raise self.error from exc
+                break
+            if not data:
+                break
+            chunks.append(data)
+            got += len(data)
+            self.produced += len(data)
+        return b"".join(chunks)
+
     def readinto(self, buffer) -> int:
-        try:
-            data = self.stream.read(len(buffer))
-        except Exception as exc:  # noqa: BLE001 - each codec raises its own types (EOFError, OSError, LZMAError, ZstdError)
-            raise BrokenCompression(self.describe(exc)) from exc
+        data = self.read(len(buffer))
         buffer[: len(data)] = data
-        self.produced += len(data)
         return len(data)
 
     def describe(self, exc: Exception) -> str:
@@ -112,7 +130,7 @@ def open_input(fs, path: str, seekable: bool = False):
         if codec is None:
             yield raw
             return
-        stream = io.BufferedReader(Decompressed(raw, codec), BLOCK)
+        stream = Decompressed(raw, codec)
         if not seekable:
             yield stream
             return

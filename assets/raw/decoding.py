@@ -48,13 +48,21 @@ def what_is(data: bytes) -> Optional[str]:
     return None
 
 
+CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in "\t\n\r\f")
+
+
+def _mostly_controls(head: bytes) -> bool:
+    return len(head) - len(head.translate(None, CONTROL_BYTES)) > len(head) // 10
+
+
 def _controls(text: str) -> int:
     return sum(1 for c in text[:HEAD] if ord(c) < 32 and c not in "\t\n\r\f")
 
 
 def decode(data: bytes) -> Optional[str]:
     """UTF-8 first; otherwise the encoding charset-normalizer detects; None for binary content."""
-    if b"\x00" in data[:HEAD] or what_is(data[:HEAD]) in BINARY_ONLY:
+    head = data[:HEAD]
+    if b"\x00" in head or what_is(head) in BINARY_ONLY or _mostly_controls(head):
         return None
     try:
         return data.decode("utf-8")
@@ -84,7 +92,7 @@ def why_not_text(data: bytes) -> str:
 
 def sniff_encoding(head: bytes) -> Optional[str]:
     """The encoding of a text stream from its first block (UTF-8 unless that fails to decode)."""
-    if b"\x00" in head[:HEAD] or what_is(head[:HEAD]) in BINARY_ONLY:
+    if b"\x00" in head[:HEAD] or what_is(head[:HEAD]) in BINARY_ONLY or _mostly_controls(head[:HEAD]):
         return None
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.raw.formats.events import read_events
-from assets.raw.items import Quarantine, RawDoc, ReadOptions
+from assets.raw.items import Quarantine, RawDoc, ReadOptions, Skipped
 from assets.raw.readers import READERS
 
 OPTIONS = ReadOptions(text_field=None, max_doc_bytes=10_000)
@@ -173,3 +173,64 @@ def test_a_huge_line_is_skipped_without_being_held():
     tracemalloc.stop()
     assert reasons(items) == [(1, "oversize")] and items[1].text == "after"
     assert peak < 5_000_000  # a few blocks, not the 12 MB line
+
+
+def test_json_array_top_level_and_at_a_records_path_with_conversation_turns():
+    records = [{"id": 1, "turns": [["agent", "Hello"], ["customer", "My order is late"]]},
+               {"id": 2, "turns": [{"speaker": "agent", "text": "Sorry"}, "a plain line"]},
+               {"id": 3, "turns": [["agent"]]}, ["not", "a record"], {"id": 5, "turns": "plain text"}]
+    items = read("json", json.dumps(records).encode(), text_field="turns")
+    docs = [i for i in items if isinstance(i, RawDoc)]
+    assert [(d.line, d.text) for d in docs] == [(1, "agent: Hello\ncustomer: My order is late"),
+                                                (2, "agent: Sorry\na plain line"), (5, "plain text")]
+    assert docs[0].meta == {"id": 1}
+    assert reasons(items) == [(3, "missing_text_field"), (4, "not_an_object")]
+    assert "turn 1 is not" in items[2].detail
+
+    wrapped = {"meta": {"exported": "2025-01-01", "nested": [1, {"a": "]"}]}, "data": {"count": 2, "items": records[:2]}}
+    nested = ReadOptions("turns", 10_000, records_path="data.items")
+    docs = list(READERS["json"](io.BytesIO(json.dumps(wrapped, indent=2).encode()), "f.json", nested))
+    assert [d.line for d in docs] == [1, 2] and all(isinstance(d, RawDoc) for d in docs)
+    [missing] = READERS["json"](io.BytesIO(json.dumps({"data": {}}).encode()), "f.json", nested)
+    assert missing.reason == "broken_json" and "no key 'items' at data" in missing.detail
+    assert reasons(read("json", b"  \n")) == [(None, "empty_file")]
+    assert reasons(read("json", b"[]")) == [(None, "empty_file")]
+
+
+def _warc(records) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    sink = io.BytesIO()
+    writer = WARCWriter(sink, gzip=True)
+    writer.write_record(writer.create_warcinfo_record("crawl.warc.gz", {"software": "test"}))
+    for url, status, content_type, body in records:
+        headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+        writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+    return sink.getvalue()
+
+
+def test_warc_html_responses_become_documents_with_their_target_uri():
+    data = _warc([("https://maison.example/a", "200 OK", "text/html; charset=utf-8", "<html><body><p>Atelier à Paris</p></body></html>".encode()),
+                  ("https://maison.example/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n"),
+                  ("https://maison.example/gone", "404 Not Found", "text/html", b"<html>missing</html>"),
+                  ("https://maison.example/b", "200 OK", "text/html; charset=iso-8859-1", "<html><p>Café</p></html>".encode("latin-1"))])
+    items = read("warc", data)
+    docs = [i for i in items if isinstance(i, RawDoc)]
+    assert [(d.line, d.meta["url"]) for d in docs] == [(2, "https://maison.example/a"), (8, "https://maison.example/b")]
+    assert "Atelier à Paris" in docs[0].text and "Café" in docs[1].text and docs[0].meta["date"]
+    assert sorted(i.what for i in items if isinstance(i, Skipped)) == ["http 404 response", "image/png response"] + ["warc request"] * 4 + ["warc warcinfo"]
+    assert reasons(read("warc", b"")) == [(None, "empty_file")]
+    [bad] = read("warc", b"<html>not a warc</html>")
+    assert bad.reason == "unreadable_warc" and bad.detail.startswith("record 1:")
+
+
+def test_binary_content_is_named_in_the_quarantine_detail():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20
+    assert [q.detail for q in read("txt", png)] == ["no text: PNG image"]
+    assert [q.detail for q in read("csv", png)] == ["no text: PNG image"]
+    [doc, pdf] = read("jsonl", b'{"text": "ok"}\n%PDF-1.7 \x00\x01\n')
+    assert (pdf.line, pdf.reason, pdf.detail) == (2, "binary_or_undecodable", "no text: PDF document")
+    [odd] = read("txt", bytes(range(1, 32)) * 300)
+    assert odd.reason == "binary_or_undecodable" and odd.detail.startswith("no text:")

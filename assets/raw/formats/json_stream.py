@@ -44,6 +44,7 @@ def json_array_items(handle, limit: int, path: Sequence[str] = ()) -> Iterator[t
 
     def value():
         nonlocal pos
+        skip(WHITESPACE)  # raw_decode does not skip it
         while True:
             try:
                 element, pos = decoder.raw_decode(buffer, pos)
