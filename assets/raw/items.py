@@ -33,6 +33,7 @@ class Quarantine:
 class Skipped:
     uri: str
     what: str  # e.g. "warc request", "image/png response"
+    line: Optional[int] = None
 
 
 @dataclass(frozen=True)

@@ -97,3 +97,14 @@ def test_a_compressed_file_never_inflates_past_the_size_limit(tmp_path):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert item.reason == "oversize" and peak < 10_000_000
+
+
+def test_a_truncated_warc_keeps_its_whole_records(tmp_path):
+    from tests.raw.test_readers import _warc
+
+    pages = [(f"https://maison.example/{i}", "200 OK", "text/html", f"<html><p>page {i} {'x' * 2000}</p></html>".encode()) for i in range(40)]
+    data = _warc(pages)  # gzip members per record, as crawlers write them
+    items = read(tmp_path, "crawl.warc.gz", data[: len(data) * 2 // 3], "warc")
+    docs = [i for i in items if isinstance(i, RawDoc)]
+    assert 0 < len(docs) < 40 and items[-1].reason == "broken_compression"
+    assert items[-1].detail.startswith("gzip stream truncated at byte") and items[-1].line == items[-2].line + 1  # the first record not read

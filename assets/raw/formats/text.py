@@ -13,6 +13,7 @@ def read_text(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
     if len(data) > options.max_doc_bytes:
         yield Quarantine(uri, "oversize", None, f"over {options.max_doc_bytes} bytes")
         return
+    handle.read(1)  # at the end: a compressed stream that broke raises here instead of passing for a short file
     if not data.strip():
         yield Quarantine(uri, "empty_file", None, "0 bytes" if not data else f"{len(data)} bytes of whitespace")
         return

@@ -42,20 +42,20 @@ def read_warc(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
             number += 1
             kind = record.rec_type
             if kind not in ("response", "resource"):
-                yield Skipped(uri, f"warc {kind}")
+                yield Skipped(uri, f"warc {kind}", number)
                 continue
             headers = record.http_headers if kind == "response" else record.rec_headers
             if headers is None:
-                yield Skipped(uri, f"warc {kind} without HTTP headers")
+                yield Skipped(uri, f"warc {kind} without HTTP headers", number)
                 continue
             status = headers.get_statuscode() if kind == "response" else "200"
             content_type = headers.get_header("Content-Type") or ""
             mime = content_type.split(";")[0].strip().lower()
             if not str(status).startswith("2"):
-                yield Skipped(uri, f"http {status} {kind}")
+                yield Skipped(uri, f"http {status} {kind}", number)
                 continue
             if mime not in HTML_TYPES:
-                yield Skipped(uri, f"{mime or 'untyped'} {kind}")
+                yield Skipped(uri, f"{mime or 'untyped'} {kind}", number)
                 continue
             target = record.rec_headers.get_header("WARC-Target-URI")
             data = record.content_stream().read(options.max_doc_bytes + 1)
