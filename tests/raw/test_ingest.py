@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import gzip
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+import zstandard
 
 from assets.core.settings import ConfigError, Source, load_settings
 from assets.core.storage import Storage
@@ -25,6 +27,7 @@ SOURCES = [
     {"name": "reviews", "uri": "landing/reviews/*.csv", "format": "csv", "rights": "train", "pii": "none", "language": "en"},
     {"name": "events", "uri": "landing/events/*.jsonl", "format": "events", "rights": "train", "pii": "client"},
     {"name": "experts", "uri": "landing/experts/*.json", "format": "labelstudio", "rights": "train", "pii": "none", "kind": "annotation"},
+    {"name": "archive", "uri": "landing/archive/*.jsonl.*", "format": "jsonl", "rights": "train", "pii": "none"},
 ]
 FRENCH = ("Les artisans de la maison travaillent le cuir à la main depuis des générations. Chaque pièce est "
           "façonnée avec précision, cousue au point sellier, puis contrôlée une dernière fois.\n")
@@ -61,6 +64,10 @@ def make_house(root: Path) -> Path:
         {"type": "choices", "from_name": "quality", "value": {"choices": ["high" if i % 2 else "low"]}},
         {"type": "labels", "value": {"start": 0, "end": 6, "text": "Expert", "labels": ["ROLE"]}}]}]} for i in range(1, 7)]
     (folder("experts") / "export.json").write_text(json.dumps(tasks))
+    archive = folder("archive")
+    lines = "".join(json.dumps({"text": f"Archived letter {i} from the workshop."}) + "\n" for i in range(5)).encode()
+    (archive / "letters.jsonl.gz").write_bytes(gzip.compress(lines, mtime=0))
+    (archive / "letters.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(lines))
     (root / "sources.yaml").write_text(yaml.safe_dump({"sources": SOURCES, "consent": {"opted_out": ["C9"]}}, sort_keys=False))
     return root
 
@@ -85,7 +92,7 @@ def test_every_input_is_kept_or_quarantined_with_its_contract(house, tmp_path):
     settings = settings_for(house, tmp_path / "data", tmp_path)
     summary = ingest.build_raw(settings, settings.storage)
     assert {n: (s["documents"], s["quarantined"]) for n, s in summary.items()} == {
-        "notes": (7, 1), "crm": (20, 2), "reviews": (8, 0), "events": (6, 0), "experts": (6, 0)}
+        "notes": (7, 1), "crm": (20, 2), "reviews": (8, 0), "events": (6, 0), "experts": (6, 0), "archive": (10, 0)}
     assert summary["crm"]["reasons"] == {"broken_json": 2}
     docs = settings.storage.read_parquet("raw/documents").to_pandas()
     crm = docs[docs.source == "crm"]
@@ -93,6 +100,8 @@ def test_every_input_is_kept_or_quarantined_with_its_contract(house, tmp_path):
     assert sorted(crm[crm.uri == "crm-0.jsonl"].line) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11]
     assert FRENCH in set(docs.text) and set(docs[docs.source == "notes"].kind) == {"note"}
     assert "Review 3.\nSecond line of review 3." in set(docs.text)
+    archive = docs[docs.source == "archive"].sort_values(["uri", "line"])
+    assert list(zip(archive.uri, archive.line))[4:6] == [("letters.jsonl.gz", 5), ("letters.jsonl.zst", 1)]
     events = docs[docs.source == "events"]
     assert sorted(zip(events.client_id, events.meta.map(lambda m: json.loads(m)["period"]))) == [
         ("C0", "2025-01"), ("C0", "2025-02"), ("C0", "2025-03"), ("C1", "2025-01"), ("C1", "2025-02"), ("C1", "2025-03")]
