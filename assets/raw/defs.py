@@ -59,6 +59,7 @@ def raw_documents(context: dg.AssetExecutionContext, atelier: AtelierSettings) -
         metadata={
             "documents": sum(r.get("documents", 0) for r in rows),
             "quarantined": sum(r.get("quarantined", 0) for r in rows),
+            "skipped": sum(sum(r.get("skipped", {}).values()) for r in rows),  # WARC records that are not documents
             "sources": dg.MetadataValue.md(markdown_table(rows)),
         }
     )
