@@ -108,3 +108,28 @@ def test_a_truncated_warc_keeps_its_whole_records(tmp_path):
     docs = [i for i in items if isinstance(i, RawDoc)]
     assert 0 < len(docs) < 40 and items[-1].reason == "broken_compression"
     assert items[-1].detail.startswith("gzip stream truncated at byte") and items[-1].line == items[-2].line + 1  # the first record not read
+
+
+def test_compressed_event_logs_are_read_and_a_broken_one_keeps_its_lines(tmp_path):
+    from assets.raw.compression import open_input
+    from assets.raw.formats.events import read_events
+
+    events = [json.dumps({"event_id": f"E{i}", "client_id": "C1", "ts": f"2025-03-{1 + i % 28:02d}T10:00:00Z", "type": "visit",
+                          "note": "x" * 200}) for i in range(2000)]
+    data = ("\n".join(events) + "\n").encode()
+    (tmp_path / "a.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(data))
+    whole = gzip.compress(data)
+    (tmp_path / "b.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    fs = fsspec.filesystem("file")
+    contexts = [(name, open_input(fs, str(tmp_path / name))) for name in ("a.jsonl.zst", "b.jsonl.gz")]
+
+    def opened():
+        for name, context in contexts:
+            with context as handle:
+                yield name, handle
+
+    items = list(read_events(opened(), ReadOptions(None, 100_000)))
+    [broken] = [i for i in items if isinstance(i, Quarantine)]
+    assert broken.uri == "b.jsonl.gz" and broken.reason == "broken_compression" and 1 < broken.line < 2000
+    [doc] = [i for i in items if isinstance(i, RawDoc)]
+    assert doc.meta["events"] == 2000 + broken.line - 1 and doc.meta["files"] == ["a.jsonl.zst", "b.jsonl.gz"]
