@@ -194,6 +194,9 @@ def test_configuration_errors_name_the_source(house, tmp_path):
     unknown = Source.model_construct(name="press", uri=str(house / "landing/notes/*.txt"), format="xml", rights="train", pii="none")
     with pytest.raises(ConfigError, match="source 'press': format 'xml'"):
         ingest.ingest_source(settings, unknown, settings.storage)
+    misplaced = Source(name="press", uri=str(house / "landing/notes/*.txt"), format="txt", records_path="data.items", rights="train", pii="none")
+    with pytest.raises(ConfigError, match="source 'press': records_path applies to format json, not 'txt'"):
+        ingest.ingest_source(settings, misplaced, settings.storage)
     with pytest.raises(ConfigError, match="no source named 'nope'"):
         ingest.build_raw(settings, settings.storage, ["nope"])
 

@@ -193,6 +193,8 @@ def test_json_array_top_level_and_at_a_records_path_with_conversation_turns():
     assert [d.line for d in docs] == [1, 2] and all(isinstance(d, RawDoc) for d in docs)
     [missing] = READERS["json"](io.BytesIO(json.dumps({"data": {}}).encode()), "f.json", nested)
     assert missing.reason == "broken_json" and "no key 'items' at data" in missing.detail
+    [unwrapped] = read("json", json.dumps(wrapped).encode())
+    assert unwrapped.reason == "broken_json" and "records_path names the list" in unwrapped.detail
     assert reasons(read("json", b"  \n")) == [(None, "empty_file")]
     assert reasons(read("json", b"[]")) == [(None, "empty_file")]
 

@@ -79,6 +79,8 @@ def json_array_items(handle, limit: int, path: Sequence[str] = ()) -> Iterator[t
                 if name == key:
                     break
                 value()  # a sibling of the path: parsed and dropped
+        if not path and buffer[pos] == "{":
+            raise _Stop("a JSON object, not an array: records_path names the list of records inside it")
         expect("[", "not a JSON array" + (f" at {'.'.join(path)}" if path else ""))
         while True:
             skip(WHITESPACE + ",")
