@@ -40,8 +40,14 @@ SIGNATURES = (
 BINARY_ONLY = {what for _, _, what in SIGNATURES} - {"MP3 audio", "Windows executable", "TIFF image"}  # text can start with these short magics
 
 
+FIRST_BYTES = frozenset(magic[:1] for offset, magic, _ in SIGNATURES if offset == 0)
+LATER = frozenset(magic for offset, magic, _ in SIGNATURES if offset)  # 4-byte magics at offset 4 or 8
+
+
 def what_is(data: bytes) -> Optional[str]:
     """The kind of binary content `data` starts with, or None when no signature matches."""
+    if data[:1] not in FIRST_BYTES and data[4:8] not in LATER and data[8:12] not in LATER:
+        return None  # the common case, a JSON line or a text, in a few operations
     for offset, magic, what in SIGNATURES:
         if data[offset:offset + len(magic)] == magic:
             return what

@@ -229,6 +229,10 @@ def test_warc_html_responses_become_documents_with_their_target_uri():
 
 
 def test_binary_content_is_named_in_the_quarantine_detail():
+    from assets.raw.decoding import SIGNATURES, what_is
+
+    for offset, magic, what in SIGNATURES:  # the fast path of what_is misses none
+        assert what_is(b"\x00" * offset + magic + b"\x01" * 16) == what
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20
     assert [q.detail for q in read("txt", png)] == ["no text: PNG image"]
     assert [q.detail for q in read("csv", png)] == ["no text: PNG image"]
