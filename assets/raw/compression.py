@@ -48,13 +48,13 @@ class ZstdFrames(io.RawIOBase):
         import zstandard
 
         self.raw, self.context, self.frame = raw, zstandard.ZstdDecompressor(), None
-        self.pending, self.leftover, self.done = b"", b"", False
+        self.pending, self.offset, self.leftover, self.done = b"", 0, b"", False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        while not self.pending and not self.done:
+        while self.offset >= len(self.pending) and not self.done:
             data, self.leftover = self.leftover or self.raw.read(1 << 16), b""
             if not data:
                 if self.frame is not None and not self.frame.eof:
@@ -63,11 +63,12 @@ class ZstdFrames(io.RawIOBase):
                 break
             if self.frame is None or self.frame.eof:
                 self.frame = self.context.decompressobj()
-            self.pending = self.frame.decompress(data)
+            self.pending, self.offset = self.frame.decompress(data), 0
             if self.frame.eof:
                 self.leftover = self.frame.unused_data
-        count = min(len(buffer), len(self.pending))
-        buffer[:count], self.pending = self.pending[:count], self.pending[count:]
+        count = min(len(buffer), len(self.pending) - self.offset)
+        buffer[:count] = memoryview(self.pending)[self.offset:self.offset + count]
+        self.offset += count
         return count
 
 
@@ -111,8 +112,7 @@ class Decompressed(io.RawIOBase):
         return len(data)
 
     def describe(self, exc: Exception) -> str:
-        name = "gzip" if self.codec == "gzip" else self.codec
-        at = self.raw.tell()
+        name, at = self.codec, self.raw.tell()
         if isinstance(exc, EOFError):
             return f"{name} stream truncated at byte {at:,} ({self.produced:,} bytes decompressed)"
         if self.produced == 0:
