@@ -198,3 +198,11 @@ def test_the_pages_extract_to_their_article_text(ingested):
     theirs = [f1(baseline[page]["articleBody"], truth[page]["articleBody"]) for page in ids]
     assert sum(ours) / len(ours) >= sum(theirs) / len(theirs) - 0.01  # 0.990 against 0.960 on these pages today
     assert sum(ours) / len(ours) > 0.95 and min(ours) > 0.9
+
+
+def test_a_second_ingest_reuses_every_unchanged_file_with_the_same_counts(ingested):
+    settings, summary, docs, held = ingested
+    again = ingest.build_raw(settings, settings.storage.staging("raw", "again"))
+    assert {n: s["files_reused"] for n, s in again.items()} == {n: s["files"] for n, s in summary.items()}
+    assert {n: {k: v for k, v in s.items() if k != "files_reused"} for n, s in again.items()} == \
+           {n: {k: v for k, v in s.items() if k != "files_reused"} for n, s in summary.items()}
