@@ -8,13 +8,15 @@
 Each measurement runs in its own process (so peak RSS is its own), in rounds that interleave the
 contenders. The floor reads the same JSONL files (their valid lines: on the raw files it
 stops at the first bad one, which the report shows) with pyarrow.json and pandas.read_json: parsing
-only, no decoding fallback, quarantine, ids, manifest or Parquet writes. `reuse` is a second
-ingest with nothing changed (the manifest path). Prints one JSON object.
+only, no decoding fallback, quarantine, ids, manifest or Parquet writes. `atelier_jsonl_gz` reads
+the same files gzip-compressed (its MB/s counts decompressed bytes). `reuse` is a second ingest
+with nothing changed (the manifest path). Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import resource
 import statistics
@@ -47,7 +49,7 @@ def child(mode: str, house: str) -> dict:
         jsonl = _jsonl(settings)
         base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
-        if mode in ("atelier_all", "atelier_jsonl"):
+        if mode in ("atelier_all", "atelier_jsonl", "atelier_jsonl_gz"):
             names = [s.name for s in settings.sources] if mode == "atelier_all" else [s.name for s, _ in jsonl]
             summary = ingest.build_raw(settings, settings.storage, names)
             docs = sum(v["documents"] + v["quarantined"] for v in summary.values())
@@ -90,8 +92,10 @@ def input_bytes(house: str, jsonl_only: bool) -> int:
         return sum(f.size for s in settings.sources if not jsonl_only or s.format == "jsonl" for f in list_files(s)[1])
 
 
-def clean_jsonl_house(house: str, out: Path) -> str:
-    """The house's JSONL sources with only their valid lines: the peers stop at the first bad one."""
+def clean_jsonl_house(house: str, out: Path, gzipped: bool = False) -> str:
+    """The house's JSONL sources with only their valid lines: the peers stop at the first bad one.
+    `gzipped`: the same files as `.jsonl.gz`, for Atelier's cost of decompressing while reading."""
+    out.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as storage:
         settings = _settings(house, storage)
         sources = []
@@ -106,8 +110,9 @@ def clean_jsonl_house(house: str, out: Path) -> str:
                             good.append(line)
                     except (UnicodeDecodeError, json.JSONDecodeError):
                         pass
-                (folder / f"part-{i:05d}.jsonl").write_bytes(b"\n".join(good) + b"\n")
-            sources.append({**source.model_dump(exclude_none=True), "uri": f"{source.name}/*.jsonl"})
+                data, suffix = b"\n".join(good) + b"\n", ".jsonl.gz" if gzipped else ".jsonl"
+                (folder / f"part-{i:05d}{suffix}").write_bytes(gzip.compress(data, mtime=0) if gzipped else data)
+            sources.append({**source.model_dump(exclude_none=True), "uri": f"{source.name}/*{suffix}"})
     (out / "sources.yaml").write_text(json.dumps({"sources": sources}))  # JSON is YAML
     return str(out)
 
@@ -128,13 +133,14 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child, args.house)))
         return
-    modes = ["atelier_jsonl", "pyarrow_jsonl", "pandas_jsonl", "atelier_all", "reuse"]
+    modes = ["atelier_jsonl", "atelier_jsonl_gz", "pyarrow_jsonl", "pandas_jsonl", "atelier_all", "reuse"]
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     with tempfile.TemporaryDirectory(prefix="atelier-bench-clean-") as folder:
-        clean = clean_jsonl_house(args.house, Path(folder))
+        clean = clean_jsonl_house(args.house, Path(folder) / "plain")
+        houses = {"atelier_jsonl_gz": clean_jsonl_house(args.house, Path(folder) / "gzipped", gzipped=True)}
         for _ in range(args.repeat):
             for mode in modes:
-                house = clean if mode.endswith("jsonl") else args.house
+                house = houses.get(mode) or (clean if mode.endswith("jsonl") else args.house)
                 out = subprocess.run([sys.executable, "-m", "benchmarks.ingest", "--house", house, "--child", mode],
                                      capture_output=True, text=True, check=True, cwd=PROJECT)
                 runs[mode].append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -143,13 +149,14 @@ def main() -> None:
               "floor_on_raw_jsonl": peer_on_raw_input(args.house)}
     for mode, results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
-        size = sizes["jsonl" if mode.endswith("jsonl") else "all"]
+        size = sizes["jsonl" if "jsonl" in mode else "all"]  # gzipped: MB/s of the decompressed JSONL
         report[mode] = {"seconds": round(seconds, 3), "docs": results[0]["docs"], "mb_per_s": round(size / 1e6 / seconds, 2),
                         "docs_per_s": round(results[0]["docs"] / seconds, 1),
                         "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results), 1),
                         "import_rss_mb": round(max(r["import_rss_mb"] for r in results), 1)}
     report["ratio_time_atelier_over_pyarrow_jsonl"] = round(report["atelier_jsonl"]["seconds"] / report["pyarrow_jsonl"]["seconds"], 2)
     report["ratio_time_atelier_over_pandas_jsonl"] = round(report["atelier_jsonl"]["seconds"] / report["pandas_jsonl"]["seconds"], 2)
+    report["ratio_time_gzipped_over_plain_jsonl"] = round(report["atelier_jsonl_gz"]["seconds"] / report["atelier_jsonl"]["seconds"], 2)
     report["ratio_time_reuse_over_full"] = round(report["reuse"]["seconds"] / report["atelier_all"]["seconds"], 3)
     print(json.dumps(report, indent=2))
 
