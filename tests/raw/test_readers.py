@@ -71,6 +71,13 @@ def test_csv_multiline_field_arrives_whole_and_rows_are_counted():
     assert docs[2].text == "café crème" and docs[2].line == 3 and docs[2].client_id is None
     assert reasons(read("csv", b"id,title\n1,x\n", text_field="text")) == [(1, "missing_text_field")]
     assert reasons(read("csv", b"id,text\n1,a,extra\n2,b\n")) == [(1, "broken_csv")]
+    export = 'Référence;Désignation;text\nA1;Sac, cuir;Un sac en cuir\nA2;Malle;"Une malle; cousue main"\nA3;x;y;z\n'
+    semicolons = read("csv", export.encode("cp1252"))
+    assert [(d.line, d.text, d.meta) for d in semicolons if isinstance(d, RawDoc)] == [
+        (1, "Un sac en cuir", {"Référence": "A1", "Désignation": "Sac, cuir"}),
+        (2, "Une malle; cousue main", {"Référence": "A2", "Désignation": "Malle"})]
+    assert reasons(semicolons) == [(3, "broken_csv")]
+    assert [d.meta for d in read("csv", b"id\ttext\n7\ta tab, separated\n")] == [{"id": "7"}]
 
 
 def test_parquet_rows_stream_and_rows_without_text_are_quarantined():

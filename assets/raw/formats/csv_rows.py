@@ -1,6 +1,7 @@
 """CSV with a header row: one document per row, `line` the 1-based data row. Quoted fields may
 span lines and hold commas. The encoding is sniffed from the first block, without seeking back
-(a decompressing stream cannot)."""
+(a decompressing stream cannot), and so is the delimiter: of `,` `;` tab and `|`, the one the
+header row holds most (European spreadsheet exports use `;`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Iterator
 from assets.raw.decoding import BLOCK, sniff_encoding, why_not_text
 from assets.raw.items import Item, Quarantine, ReadOptions
 from assets.raw.records import record_doc
+
+DELIMITERS = ",;\t|"
 
 
 class Rewound(io.RawIOBase):
@@ -32,6 +35,11 @@ class Rewound(io.RawIOBase):
         return len(data)
 
 
+def delimiter(header: str) -> str:
+    best = max(DELIMITERS, key=header.count)  # ties go to the comma, first in the list
+    return best if header.count(best) else ","
+
+
 def read_csv(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
     field_name = options.text_field or "text"
     head = handle.read(BLOCK)
@@ -41,7 +49,7 @@ def read_csv(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
         return
     csv.field_size_limit(max(csv.field_size_limit(), options.max_doc_bytes + 1))
     stream = io.TextIOWrapper(io.BufferedReader(Rewound(head, handle), BLOCK), encoding=encoding, newline="")
-    rows = csv.DictReader(stream)
+    rows = csv.DictReader(stream, delimiter=delimiter(head.split(b"\n", 1)[0].decode(encoding, "replace")))
     number = 0
     try:
         if not rows.fieldnames:
