@@ -63,7 +63,7 @@ def read_csv(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
                 break
             except csv.Error as exc:
                 reason = "oversize" if "field larger" in str(exc) else "broken_csv"
-                yield Quarantine(uri, reason, number, str(exc))
+                yield Quarantine(uri, reason, number, str(exc) or "the csv parser gave up on this row")
                 continue
             if None in record:  # more cells than header names
                 yield Quarantine(uri, "broken_csv", number, f"{len(record[None])} cells beyond the header")
