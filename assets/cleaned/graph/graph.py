@@ -163,8 +163,9 @@ def _origins(origins: dict[tuple, dict]) -> list[dict]:
     return [origins[key] for key in sorted(origins)]
 
 
-def build_tables(raw: pd.DataFrame, sources: list[Source]) -> tuple[pd.DataFrame, pd.DataFrame, dict, pa.Table]:
-    """(nodes, edges, stats, quarantined rows) from the raw documents with training rights."""
+def build_tables(raw: pd.DataFrame, sources: list[Source]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(nodes, edges, stats) from the raw documents with training rights; stats["quarantine"]
+    lists the rows that could not enter the graph (build_graph writes them apart)."""
     rows, rejected = mapped_rows(raw, sources)
     closed = {kind for source in sources if source.entities is not None for kind in source.entities.row_types()}
     nodes, edges, unlinked = _link(rows, closed)
@@ -201,7 +202,7 @@ def build_tables(raw: pd.DataFrame, sources: list[Source]) -> tuple[pd.DataFrame
                       "declared_by": _origins(edges[(src, kind, dst)]["origins"])})
     edge_table = pd.DataFrame(table, columns=EDGE_SCHEMA.names)
     quarantine = quarantine_table(rejected)
-    return node_table, edge_table, _stats(node_table, edge_table, quarantine, gazetteer, raw), quarantine
+    return node_table, edge_table, {**_stats(node_table, edge_table, quarantine, gazetteer, raw), "quarantine": quarantine.to_pylist()}
 
 
 def _stats(nodes: pd.DataFrame, edges: pd.DataFrame, quarantine: pa.Table, gazetteer: Gazetteer, raw: pd.DataFrame) -> dict:
@@ -240,8 +241,8 @@ def build_graph(settings: Settings, out: Storage, partition_keys: Optional[Seque
     """Reads every source's published raw documents (the graph spans sources, so partition keys
     are ignored); writes nodes, edges, the quarantined rows, GraphML, Turtle and stats under
     cleaned/graph/. With no `entities` mapping anywhere the graph is empty, which is valid."""
-    nodes, edges, stats, quarantine = build_tables(load_raw(settings), settings.sources)
-    out.write_parquet(GRAPH_QUARANTINE, quarantine)
+    nodes, edges, stats = build_tables(load_raw(settings), settings.sources)
+    out.write_parquet(GRAPH_QUARANTINE, quarantine_table(stats.pop("quarantine")))
     out.write_parquet(NODES, pa.Table.from_pandas(nodes, schema=NODE_SCHEMA, preserve_index=False))
     out.write_parquet(EDGES, pa.Table.from_pandas(edges, schema=EDGE_SCHEMA, preserve_index=False))
     out.write_bytes(GRAPHML, export.graphml(nodes, edges))
