@@ -146,7 +146,7 @@ def test_a_real_archive_with_its_own_catalog_runs_to_the_report(tmp_path):
         assert node["type"] == "product" and node["name"] == meta["Product Name"] and node["asked"]
         assert [(o["source"], o["uri"], o["line"], o["doc_id"]) for o in node["declared_by"]] == [("catalog", row.uri, row.line, row.doc_id)]
     assert set(edges["type"]) == {"has_material", "part_of", "made_in"}
-    assert {"material:cotton-jersey", "material:elastane", "collection:dresses", "city:ho-chi-minh-city"} <= set(nodes.index)
+    assert {"material:cotton-jersey", "material:elastane", "collection:tops", "city:ho-chi-minh-city"} <= set(nodes.index)
     assert (edges["provenance_count"] >= 1).all() and set(edges["src"]) | set(edges["dst"]) <= set(nodes.index)
 
     questions = pd.read_parquet(data / "cleaned" / "evalsets" / "qa" / "questions.parquet")
