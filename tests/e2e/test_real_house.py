@@ -201,5 +201,5 @@ def test_a_crm_only_house_reaches_a_corpus_through_dvc(tmp_path, monkeypatch):
     assert len(corpus) > 0 and set(corpus["source"]) <= {"chats", "notes"}
     ledger = json.loads((data / "cleaned" / "ledger.json").read_text())
     assert ledger["documents_in"] == 3 + 150 and ledger["kept"] == len(corpus)
-    mixture = pd.read_parquet(data / "cleaned" / "mixture")
+    mixture = pd.read_parquet(data / "cleaned" / "mixture" / "part-00000.parquet")
     assert not mixture["synthetic"].any()
