@@ -96,7 +96,7 @@ def _declare_rows(rows: list[Row]) -> tuple[dict[str, _Node], list[Row], list[di
         node = nodes.get(row.id)
         if node is not None and (node.type != row.type or normalized(node.name) != normalized(row.name)):
             detail = f"id {row.id!r} already names the {node.type} {node.name!r} ({first[row.id].where()})"
-            rejected.append(rejection(row.source, row.uri, row.line, row.doc_id, RowError("id", "duplicate_id", detail)))
+            rejected.append(rejection(row.source, row.uri, row.line, row.doc_id, RowError(row.id_column, "duplicate_id", detail)))
             continue
         if node is None:
             nodes[row.id], first[row.id] = _Node(row.type, row.name, row.asked), row

@@ -72,6 +72,7 @@ class Row:
     links: list[tuple[str, str, str, list[str]]]  # (column, relation, target type, values)
     attributes: dict = field(default_factory=dict)
     asked: bool = True
+    id_column: str = "id"
 
     @property
     def origin(self) -> dict:
@@ -182,7 +183,7 @@ def parse_row(source: Source, doc, meta: dict) -> Row:
         links.append((column, relation, link.type, values))
     used = set(mapping.columns().values())
     attributes = {k: v for k, v in meta.items() if k not in used}
-    return Row(source.name, doc.uri, _line(doc.line), doc.doc_id, node_id, kind, name, aliases, links, attributes, mapping.questions)
+    return Row(source.name, doc.uri, _line(doc.line), doc.doc_id, node_id, kind, name, aliases, links, attributes, mapping.questions, mapping.id)
 
 
 def mapped_rows(raw: pd.DataFrame, sources: list[Source]) -> tuple[list[Row], list[dict]]:

@@ -84,7 +84,7 @@ def test_a_repeated_id_naming_something_else_is_quarantined():
     first = json.loads(raw.at[rows[0], "meta"])
     raw.at[rows[1], "meta"] = json.dumps({**json.loads(raw.at[rows[1], "meta"]), "sku": first["sku"]})
     nodes, _, stats = graph.build_tables(raw, SOURCES)
-    assert [r["reason"] for r in stats["quarantine"]] == ["duplicate_id"]
+    assert [(r["reason"], r["field"]) for r in stats["quarantine"]] == [("duplicate_id", "sku")]
     assert nodes.set_index("id").at[first["sku"], "name"] in {first["name"], json.loads(raw.at[rows[1], "meta"])["name"]}
     assert nodes["id"].is_unique
 
