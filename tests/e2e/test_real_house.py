@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from assets.cleaned.canaries import SOURCE as CANARY
 from tests.conftest import DVC, FAST_PARAMS, PROJECT, merged, run, write_params
 from tests.e2e.test_dvc import tracked_files
 
@@ -202,4 +203,4 @@ def test_a_crm_only_house_reaches_a_corpus_through_dvc(tmp_path, monkeypatch):
     ledger = json.loads((data / "cleaned" / "ledger.json").read_text())
     assert ledger["documents_in"] == 3 + 150 and ledger["kept"] == len(corpus)
     mixture = pd.read_parquet(data / "cleaned" / "mixture" / "part-00000.parquet")
-    assert not mixture["synthetic"].any()
+    assert set(mixture.loc[mixture["synthetic"], "source"]) == {CANARY}, "no synthetic graph document: only the privacy probes"
