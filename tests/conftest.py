@@ -19,7 +19,7 @@ DVC = os.environ.get("ATELIER_DVC", str(PROJECT / ".venv-dvc" / "bin" / "dvc"))
 # Small enough for 2 cores, big enough for every gate to pass on the simulated sample.
 FAST_PARAMS = {
     "sample": {"docs": 300},  # the house `dvc repro` simulates, the size of the sample_house fixture
-    "graph": {"min_questions": 50, "heldout_docs_per_source": 5},
+    "graph": {"heldout_docs_per_source": 5},
     # 40 iterations teach too little for the ablation to mean anything: the gate on it is off here.
     "evaluate": {"max_bpb_vs_raw": 10.0, "max_canary_exposure": 30.0},
     "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},

@@ -288,6 +288,11 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
     for name in names:
         for record in read_quarantine(settings.storage, name):
             ledger.quarantined(name, record["reason"])
+    from assets.cleaned.graph.inputs import read_row_quarantine
+
+    rows = read_row_quarantine(settings.storage)  # the graph's quarantined table rows, counted apart
+    for (source, reason), count in rows.loc[rows["source"].isin(names)].groupby(["source", "reason"]).size().items():
+        ledger.graph_row_quarantined(source, reason, int(count))
     spill = tempfile.mkdtemp(prefix="atelier-clean-")
     try:
         corpus_files, eval_files, keys, signatures = [], [], [], []

@@ -87,7 +87,7 @@ GATES = [
          description="the ledger reconciles, the corpus holds exactly the kept documents, only training rights, no detectable PII, no opted-out client"),
     Gate("cleaned_raw_recipe", "cleaned_raw_recipe", curate.raw_recipe_gate_tables, curate.raw_recipe_outputs,
          description="the raw recipe holds only documents the house may train on"),
-    Gate("cleaned_synthetic", "cleaned_synthetic", synthetic.gate_tables, synthetic.outputs,
+    Gate("cleaned_synthetic", "cleaned_synthetic", synthetic.gate_tables, synthetic.outputs, synthetic.gate_parameters,
          description="every synthetic document is marked and carries provenance"),
     Gate("cleaned_mixture", "cleaned_mixture", mixture.gate_tables, mixture.outputs, mixture.gate_parameters,
          description="synthetic share within graph.synthetic_cap, no held-out fact or document"),

@@ -2,6 +2,10 @@
 
 A stage records each document's fate once; the ledger refuses to serialize if the books do not
 balance, so a lost document is an error, not a surprise in a later stage.
+
+`graph_quarantined` counts, apart, the table rows a source's `entities` mapping could not place in
+the knowledge graph (cleaned/graph/quarantine.parquet): such a row's text is still a document
+booked above, so these rows are outside the balance.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ class SourceBook:
     kept: int = 0
     removed: Counter = field(default_factory=Counter)
     quarantined: Counter = field(default_factory=Counter)
+    graph_quarantined: Counter = field(default_factory=Counter)  # mapped rows kept out of the graph, by reason
 
     def balance(self) -> int:
         return self.documents_in - self.kept - sum(self.removed.values()) - sum(self.quarantined.values())
@@ -26,6 +31,7 @@ class SourceBook:
             "kept": self.kept,
             "removed": dict(sorted(self.removed.items())),
             "quarantined": dict(sorted(self.quarantined.items())),
+            "graph_quarantined": dict(sorted(self.graph_quarantined.items())),
         }
 
 
@@ -53,6 +59,11 @@ class Ledger:
             self.books[source].documents_in += count
             self.books[source].quarantined[reason] += count
 
+    def graph_row_quarantined(self, source: str, reason: str, count: int = 1) -> None:
+        """A table row its mapping could not place in the graph (its document is booked apart)."""
+        if count:
+            self.books[source].graph_quarantined[reason] += count
+
     def unbalanced(self) -> dict[str, int]:
         return {name: book.balance() for name, book in self.books.items() if book.balance()}
 
@@ -63,6 +74,7 @@ class Ledger:
             total.kept += book.kept
             total.removed.update(book.removed)
             total.quarantined.update(book.quarantined)
+            total.graph_quarantined.update(book.graph_quarantined)
         return total
 
     def as_dict(self) -> dict:
@@ -83,4 +95,5 @@ class Ledger:
             entry.kept = book["kept"]
             entry.removed.update(book["removed"])
             entry.quarantined.update(book["quarantined"])
+            entry.graph_quarantined.update(book.get("graph_quarantined", {}))
         return ledger

@@ -15,6 +15,7 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assets.core.mapping import EntityMapping
 from assets.core.params import (
     CleanParams,
     EvaluateParams,
@@ -59,6 +60,7 @@ class Source(BaseModel):
     records_path: Optional[str] = None  # json: dotted keys to the list of records inside an object ("data.items")
     language: Optional[str] = None
     kind: Optional[str] = None
+    entities: Optional[EntityMapping] = None  # how a tabular source's rows become graph nodes (assets/core/mapping.py)
 
     @field_validator("name")
     @classmethod

@@ -24,8 +24,8 @@ REQUIRED = ("client_id", "type", "value", "context")
 
 def read_ground_truth(settings: Settings) -> pd.DataFrame:
     folder = settings.sources_file.ground_truth
-    if not folder:
-        raise ValueError(f"{settings.sources_path}: no ground_truth folder; the extraction attack needs the planted client data (pii.jsonl)")
+    if not folder:  # a house's own archive plants no values: the attack has no target, and its summary says so
+        return pd.DataFrame(columns=list(REQUIRED))
     path = folder.rstrip("/") + "/pii.jsonl"
     storage, name = Storage(path.rsplit("/", 1)[0]), "pii.jsonl"
     rows = []
@@ -85,5 +85,6 @@ def attack(model: GPT, tokenizer: Tokenizer, truth: pd.DataFrame, settings: Sett
         "prompts": len(table), "prefix_tokens": keep, "generations_per_prompt": 1 + p.extraction_samples, "new_tokens": p.extraction_tokens,
         "extracted": extracted, "extracted_greedy": int(table["greedy_found"].sum()) if len(table) else 0,
         "by_type": {t: int((g["greedy_found"] | g["sampled_found"]).sum()) for t, g in table.groupby("type")} if len(table) else {},
+        **({} if len(truth) else {"note": "no ground_truth folder in the sources file: no known client value to attack for"}),
     }
     return summary, table

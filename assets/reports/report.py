@@ -39,6 +39,11 @@ QA_DIR = f"{EVALSETS}/qa"
 PNGS = {"loss": "loss curves", "bpb_per_source": "bits per byte per source", "funnel": "cleaning funnel", "mixture": "training mixture"}
 
 
+# A house whose sources map no catalog has no question to ask: scores are 0 and the report says why.
+NO_QUESTIONS = {"questions": 0, "acc": 0.0, "acc_norm": 0.0, "chance": 0.0, "acc_over_chance": 0.0, "acc_norm_over_chance": 0.0}
+NO_QUESTIONS_WORDS = "No knowledge questions: no source maps a catalog onto the graph (`entities` in the sources file)."
+
+
 def recipes(settings: Settings) -> list[str]:
     return ["curated", "raw"] if settings.params.tokenize.ablation_raw else ["curated"]
 
@@ -80,7 +85,7 @@ def evaluate_recipe(settings: Settings, recipe: str, tokenizer, eot: int, texts:
     nll, n_bytes, n_tokens = score_documents(model, tokenizer, texts["text"].tolist(), eot)
     overall = summarize(nll, n_bytes, n_tokens)
     by = lambda key: {k: round(summarize(nll[idx], n_bytes[idx], n_tokens[idx])["bits_per_byte"], 6) for k, idx in texts.groupby(key).indices.items()}
-    qa, _ = score_questions(model, tokenizer, questions, eot)
+    qa, _ = score_questions(model, tokenizer, questions, eot) if len(questions) else (NO_QUESTIONS, None)
     canaries, canary_table = canary_exposure(model, tokenizer, settings, eot)
     extraction, _ = attack(model, tokenizer, truth, settings, eot)
     evalsets = {name: group["text"].tolist() for name, group in texts.groupby("set")}
@@ -184,7 +189,8 @@ def render_html(out: Storage, metrics: dict, ledger: dict) -> str:
     return html.page("Atelier eval report", [
         ("Curated vs raw recipe (same held-out texts)", html.table(compare)),
         ("Bits per byte per source", html.table(per_source) + img("bpb_per_source")),
-        ("Knowledge questions", f"<p>{metrics['qa']['questions']} questions, chance {metrics['qa']['chance']:.3f}</p>" + html.table([{"recipe": r, **metrics["qa"][r]} for r in runs])),
+        ("Knowledge questions", f"<p>{metrics['qa']['questions']} questions, chance {metrics['qa']['chance']:.3f}</p>" + html.table([{"recipe": r, **metrics["qa"][r]} for r in runs])
+         if metrics["qa"]["questions"] else f"<p>{NO_QUESTIONS_WORDS}</p>"),
         ("Canary exposure", html.table(canary_rows)),
         ("Client-data extraction attack", html.table(extraction_rows)),
         ("Contamination of evaluation sets", html.table(contamination_rows)),

@@ -21,3 +21,14 @@ def test_unbalanced_ledger_refuses_to_serialize():
     ledger.kept("a", 1)
     with pytest.raises(LedgerError, match="'a': 1"):
         ledger.as_dict()
+
+
+def test_graph_row_quarantine_is_counted_apart_from_the_balance():
+    ledger = Ledger()
+    ledger.arrived("catalog", 3)
+    ledger.kept("catalog", 3)
+    ledger.graph_row_quarantined("catalog", "missing_name", 2)
+    ledger.graph_row_quarantined("catalog", "empty_link")
+    books = ledger.as_dict()  # the rows' texts are kept documents: the books still balance
+    assert books["sources"]["catalog"]["graph_quarantined"] == {"empty_link": 1, "missing_name": 2} == books["graph_quarantined"]
+    assert Ledger.from_dict(books).as_dict() == books

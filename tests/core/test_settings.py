@@ -58,3 +58,22 @@ def test_relative_uris_resolve_against_the_sources_file(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+def test_an_entities_mapping_is_validated_naming_the_source_and_key(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - name: catalog\n    uri: 'x/*.csv'\n    format: csv\n    rights: train\n    pii: none\n"
+                    "    entities: {id: Code, name: Name, type: product, links: {Main Material: {type: Material}}}\n")
+    with pytest.raises(ConfigError) as exc:
+        load_sources(path)
+    assert "sources[catalog].entities.links.Main Material" in str(exc.value) and "lowercase" in str(exc.value)
+    path.write_text(path.read_text().replace("{type: Material}", "material"))
+    mapping = load_sources(path).sources[0].entities
+    assert mapping.relations() == {"Main Material": "has_material"} and mapping.row_types() == ["product"]
+
+
+def test_the_sample_declares_its_graph_mapping():
+    sources = {s.name: s for s in load_sources("sources.yaml").sources}
+    assert sources["catalog"].entities.relations()["materials"] == "made_of"
+    assert sources["reference"].entities.questions is False and "material" in sources["reference"].entities.row_types()
+    assert [name for name, s in sources.items() if s.entities] == ["catalog", "reference"]

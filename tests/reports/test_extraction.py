@@ -27,5 +27,11 @@ def test_ground_truth_errors_name_the_file_and_line(tmp_path):
     (tmp_path / "pii.jsonl").write_text(json.dumps({"client_id": "C1", "type": "EMAIL", "value": "a@b.c", "context": "x"}) + "\n" + json.dumps({"client_id": "C2", "value": "v"}) + "\n")
     with pytest.raises(ValueError, match=r"pii.jsonl line 2: missing field\(s\) \['type', 'context'\]"):
         read_ground_truth(settings_for(tmp_path, str(tmp_path)))
-    with pytest.raises(ValueError, match="no ground_truth folder"):
-        read_ground_truth(settings_for(tmp_path, None))
+    assert read_ground_truth(settings_for(tmp_path, None)).empty, "a house's own archive plants nothing"
+
+
+def test_without_ground_truth_the_attack_has_no_target_and_says_so(world, tokenizer, tmp_path):
+    _, settings = world
+    clean = GPT(GPTConfig(vocab_size=tokenizer.get_vocab_size(), **CONFIG)).eval()
+    summary, table = attack(clean, tokenizer, read_ground_truth(settings_for(tmp_path, None)), settings, tokenizer.token_to_id(EOT))
+    assert (summary["planted_values"], summary["prompts"], summary["extracted"], len(table)) == (0, 0, 0, 0) and "no ground_truth" in summary["note"]

@@ -76,3 +76,25 @@ def test_a_missing_raw_checkpoint_is_an_error_not_a_silent_skip(world, tmp_path)
         moved = type(settings)(**{**settings.model_dump(include={"params_path", "sources_path"}), "params": settings.params,
                                   "sources_file": settings.sources_file, "storage_root": str(copy)})
         report.build_reports(moved, Storage(str(tmp_path / "out")))
+
+
+def test_a_house_without_catalog_or_ground_truth_still_gets_its_report(world, tmp_path):
+    """No `entities` mapping: an empty question set; no ground truth: nothing planted to attack for.
+    The report is written and says both in words."""
+    import shutil
+
+    import pyarrow as pa
+
+    root, settings = world
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    questions = Storage(str(copy)).read_parquet(f"{report.QA_DIR}/questions.parquet")
+    Storage(str(copy)).write_parquet(f"{report.QA_DIR}/questions.parquet", pa.Table.from_pylist([], schema=questions.schema))
+    sources = settings.sources_file.model_copy(update={"ground_truth": None})
+    bare = type(settings)(**{**settings.model_dump(include={"params_path", "sources_path"}), "params": settings.params,
+                             "sources_file": sources, "storage_root": str(copy)})
+    out = Storage(str(tmp_path / "out"))
+    metrics = report.build_reports(bare, out)
+    assert metrics["qa"]["questions"] == 0 and metrics["privacy"]["extraction"]["curated"]["prompts"] == 0
+    page = out.read_text(report.REPORT)
+    assert report.NO_QUESTIONS_WORDS in page and "no known client value" in page

@@ -10,16 +10,28 @@ import random
 
 import pandas as pd
 
-from assets.cleaned.graph.verbalize import render, sentence, stable_int
+from assets.cleaned.graph.verbalize import relation_form, render, sentence, stable_int
 
-QUESTIONS = {
+
+class _Questions(dict):
+    """Hand-written client questions per relation; any other relation's are derived from its name."""
+
+    def __missing__(self, relation: str) -> list[str]:
+        form, words = relation_form(relation)
+        if form == "noun":
+            return [f"What is the {words} of {{s}}?", f"Could you tell me the {words} of {{s}}?"]
+        verb = f"is {words}" if form == "passive" else words
+        return [f"Could you tell me what {{s}} {verb}?", f"May I ask what {{s}} {verb}?"]
+
+
+QUESTIONS = _Questions({
     "made_of": ["What is {s} made of?", "Which material is used for {s}?"],
     "uses_technique": ["How is {s} made?", "Which technique goes into {s}?"],
     "part_of": ["Which collection is {s} from?", "What line does {s} belong to?"],
     "crafted_in": ["Where is {s} crafted?", "Which workshop makes {s}?"],
     "crafted_by": ["Who makes {s}?", "Which artisan works on {s}?"],
     "designed_by": ["Who designed {s}?", "Whose design is {s}?"],
-}
+})
 GREETINGS = ["Good morning, how may I help you?", "Welcome to the boutique. What can I show you today?", "Good afternoon, are you looking for something in particular?"]
 ACKNOWLEDGEMENTS = ["Certainly, it is one of my favourites.", "Of course. What would you like to know?", "With pleasure."]
 OPENERS = ["I have been looking at {s}.", "Could you tell me about {s}?", "A friend recommended {s}."]
@@ -35,8 +47,6 @@ def _answers(group: pd.DataFrame, rng: random.Random) -> list[tuple[str, str, li
     """(question, answer, edge ids) per relation of one product, objects of a relation joined."""
     out = []
     for relation, facts in group.groupby("relation", sort=True):
-        if relation not in QUESTIONS:
-            continue
         src = facts["src_np"].iloc[0]
         question = sentence(rng.choice(QUESTIONS[relation]).format(s=src))
         answer = render(relation, src, _join(sorted(facts["dst_np"])), rng.randrange(1000))
@@ -45,9 +55,9 @@ def _answers(group: pd.DataFrame, rng: random.Random) -> list[tuple[str, str, li
 
 
 def product_qa(facts: pd.DataFrame, seed: int) -> list[dict]:
-    """One FAQ document per product: each of its relations as a question and its answer."""
+    """One FAQ document per asked node (a product): each of its relations as a question and its answer."""
     docs = []
-    for src, group in facts.loc[facts["src_type"] == "product"].groupby("src", sort=True):
+    for src, group in facts.loc[facts["src_asked"]].groupby("src", sort=True):
         pairs = _answers(group, random.Random(stable_int(seed, "qa", src)))
         if pairs:
             text = "\n\n".join(f"Q: {q}\nA: {a}" for q, a, _ in pairs)
@@ -56,9 +66,9 @@ def product_qa(facts: pd.DataFrame, seed: int) -> list[dict]:
 
 
 def dialogues(facts: pd.DataFrame, per_product: int, seed: int) -> list[dict]:
-    """Client-advisor conversations about one product each: a few of its facts, asked and answered."""
+    """Client-advisor conversations about one asked node (a product) each: a few of its facts, asked and answered."""
     docs = []
-    for src, group in facts.loc[facts["src_type"] == "product"].groupby("src", sort=True):
+    for src, group in facts.loc[facts["src_asked"]].groupby("src", sort=True):
         for index in range(per_product):
             rng = random.Random(stable_int(seed, "dialogue", src, index))
             pairs = _answers(group, rng)

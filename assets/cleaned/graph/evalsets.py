@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Optional, Sequence
 
@@ -18,7 +19,7 @@ import pyarrow as pa
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.cleaned.curate import CORPUS_SCHEMA
-from assets.cleaned.graph.graph import read_graph
+from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
 from assets.cleaned.graph.paths import HELDOUT_DOCS, QA, QUESTIONS
 from assets.cleaned.graph.report import markdown_table
@@ -48,7 +49,7 @@ def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distr
     # A subject whose name another node shares would make the prompt ambiguous; a fact needs
     # enough wrong objects of its type to draw the distractors from.
     enough = [len(pools[t]) - len(truths[(s, r)]) >= n_distractors for s, r, t in zip(facts["src"], facts["relation"], facts["dst_type"])]
-    eligible = facts.loc[(facts["src_type"] == "product") & facts["src_name"].str.casefold().map(names).eq(1) & pd.Series(enough, index=facts.index)]
+    eligible = facts.loc[facts["src_asked"] & facts["src_name"].str.casefold().map(names).eq(1) & pd.Series(enough, index=facts.index)]
     ranked = sorted(eligible.itertuples(index=False), key=lambda f: (stable_int(seed, "heldout", f.edge_id), f.edge_id))
     chosen = ranked[: round(fraction * len(ranked))]
     node_name = nodes.drop_duplicates("id").set_index("id")["name"]
@@ -138,4 +139,5 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
 
 
 def gate_parameters(settings: Settings) -> dict[str, float]:
-    return {"min_questions": settings.params.graph.min_questions, "n_distractors": settings.params.graph.n_distractors}
+    p = settings.params.graph  # sizes relative to what the sources map: no catalog, no question required
+    return {"min_questions": math.ceil(p.min_questions_per_entity * asked_nodes(settings.storage)), "n_distractors": p.n_distractors}

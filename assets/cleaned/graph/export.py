@@ -27,14 +27,20 @@ def _doc(doc_id: str):
     return KG["doc/" + quote(doc_id, safe="")]
 
 
+def _declared(origins) -> str:
+    return ";".join(f"{o['source']}:{o['uri']}:{o['line'] if o['line'] is not None else '-'}" for o in origins)
+
+
 def to_networkx(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     for row in nodes.itertuples(index=False):
         graph.add_node(row.id, type=row.type, name=row.name, aliases="|".join(row.aliases),
-                       provenance=";".join(row.provenance), mentions=int(row.mentions))
+                       provenance=";".join(row.provenance), mentions=int(row.mentions),
+                       declared_by=_declared(row.declared_by), asked=bool(row.asked))
     for row in edges.itertuples(index=False):
         graph.add_edge(row.src, row.dst, key=row.edge_id, type=row.type, provenance=";".join(row.provenance),
-                       provenance_count=int(row.provenance_count), text_support=int(row.text_support))
+                       provenance_count=int(row.provenance_count), text_support=int(row.text_support),
+                       declared_by=_declared(row.declared_by))
     return graph
 
 

@@ -8,6 +8,7 @@ GRAPHML = f"{GRAPH}/graph.graphml"
 TURTLE = f"{GRAPH}/graph.ttl"
 GRAPH_STATS = f"{GRAPH}/stats.json"
 GRAPH_PLOT = f"{GRAPH}/stats.png"
+GRAPH_QUARANTINE = f"{GRAPH}/quarantine.parquet"  # mapped rows that could not enter the graph, with file, line and field
 
 QA = f"{EVALSETS}/qa"  # cloze questions on held-out facts
 QUESTIONS = f"{QA}/questions.parquet"

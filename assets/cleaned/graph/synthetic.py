@@ -72,3 +72,10 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     table["states_heldout_fact"] = docs["provenance"].map(lambda ids: bool(heldout.intersection(ids)))
     table["text_chars"] = docs["text"].str.len()
     return {"cleaned_synthetic": table}
+
+
+def gate_parameters(settings: Settings) -> dict[str, float]:
+    """At least one document when the graph has a fact left to state (none for a house whose
+    sources map no catalog)."""
+    _, edges = read_graph(settings.storage)
+    return {"min_documents": int(bool(set(edges["edge_id"]) - heldout_edge_ids(settings.storage)))}

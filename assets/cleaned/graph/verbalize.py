@@ -3,6 +3,10 @@
 The first phrasing of each relation ends with the object; it doubles as the cloze form of the
 evaluation questions ("The Vellora tote is made of" + " Lune silk twill"), so the model meets the
 question's wording on facts it may train on, never on the held-out ones.
+
+Relations a house's mapping declares without hand-written phrasings get phrasings read off the
+relation's name: `has_material`/`top_note` (a noun) -> "{s} has top note {d}.", `made_in` (ends
+with a preposition) -> "{s} is made in {d}.", `belongs_to` (a verb) -> "{s} belongs to {d}.".
 """
 
 from __future__ import annotations
@@ -12,7 +16,38 @@ import random
 
 import pandas as pd
 
-TEMPLATES = {
+PREPOSITIONS = {"in", "of", "by", "from", "at", "with", "for", "on", "to", "into", "under", "after"}
+
+
+def relation_form(relation: str) -> tuple[str, str]:
+    """("noun" | "passive" | "verb", words) read off a relation name."""
+    words = relation.split("_")
+    if words[0] == "has" and len(words) > 1:
+        return "noun", " ".join(words[1:])
+    if words[0] == "is" and len(words) > 1:
+        return "passive", " ".join(words[1:])
+    if len(words) > 1 and words[-1] in PREPOSITIONS:
+        verb = words[0].endswith("s") and not words[0].endswith(("ss", "us"))
+        return ("verb" if verb else "passive"), " ".join(words)
+    return "noun", " ".join(words)
+
+
+def derived_templates(relation: str) -> list[str]:
+    form, words = relation_form(relation)
+    if form == "noun":
+        return [f"{{s}} has {words} {{d}}.", f"The {words} of {{s}} is {{d}}.", f"{{d}} is the {words} of {{s}}."]
+    verb = f"is {words}" if form == "passive" else words
+    return [f"{{s}} {verb} {{d}}.", f"As the house records it, {{s}} {verb} {{d}}.", f"The archive notes that {{s}} {verb} {{d}}."]
+
+
+class _Phrasings(dict):
+    """Hand-written phrasings per relation; any other relation's are derived from its name."""
+
+    def __missing__(self, relation: str) -> list[str]:
+        return derived_templates(relation)
+
+
+TEMPLATES = _Phrasings({
     "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{d} is the material of {s}."],
     "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans apply {d} to {s}.", "The making of {s} calls for {d}."],
     "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{d} includes {s}."],
@@ -22,7 +57,7 @@ TEMPLATES = {
     "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{d} is where {s} works."],
     "practices": ["{s} practises {d}.", "{s} is skilled in {d}.", "{d} is a speciality of {s}."],
     "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "In {d} you will find {s}."],
-}
+})
 # The word a node's type adds after its name, unless the name already says it.
 SUFFIX = {"collection": ("collection", ("collection",)), "workshop": ("workshop", ("workshop", "atelier")),
           "boutique": ("boutique", ("boutique", "store", "maison"))}
@@ -78,11 +113,15 @@ def verbalized_documents(facts: pd.DataFrame, phrasings: int, seed: int) -> list
 
 
 def fact_table(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
-    """Edges joined with both ends' type and noun phrase, sorted by edge id."""
-    info = nodes.drop_duplicates("id").set_index("id")[["type", "name"]]
+    """Edges joined with both ends' type, noun phrase and `asked` flag, sorted by edge id."""
+    columns = ["edge_id", "relation", "src", "dst", "src_type", "src_name", "src_asked", "dst_type", "dst_name", "dst_asked", "src_np", "dst_np"]
+    if not len(edges):  # a house whose sources map no catalog states no fact
+        return pd.DataFrame({c: pd.Series(dtype=bool if c.endswith("asked") else object) for c in columns})
+    info = nodes.drop_duplicates("id").set_index("id")[["type", "name", "asked"]]
     facts = edges[["edge_id", "type", "src", "dst"]].rename(columns={"type": "relation"})
     facts = facts.join(info.add_prefix("src_"), on="src").join(info.add_prefix("dst_"), on="dst")
     facts = facts.dropna(subset=["src_type", "dst_type"])  # dangling edges never pass the graph gate
+    facts = facts.astype({"src_type": str, "src_name": str, "dst_type": str, "dst_name": str, "src_asked": bool})  # typed even when empty
     facts["src_np"] = [noun_phrase(k, n) for k, n in zip(facts["src_type"], facts["src_name"])]
     facts["dst_np"] = [noun_phrase(k, n) for k, n in zip(facts["dst_type"], facts["dst_name"])]
     return facts.sort_values("edge_id").reset_index(drop=True)

@@ -7,7 +7,7 @@ class GraphParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     heldout_fraction: float = Field(0.25, ge=0.0, le=1.0, description="share of eligible product facts held out as cloze questions, never verbalized")
-    min_questions: int = Field(200, ge=1, description="the evalsets gate fails with fewer questions")
+    min_questions_per_entity: float = Field(0.1, ge=0.0, description="the evalsets gate wants at least this many questions per asked graph node (a row of a mapping with `questions: true`)")
     n_distractors: int = Field(3, ge=1, description="wrong completions per question, same node type as the answer")
     heldout_docs_per_source: int = Field(20, ge=0, description="raw documents per source (rights train, pii none) held out for bits-per-byte")
     phrasings: int = Field(3, ge=1, description="verbalized documents per node, each with a different phrasing of every fact")

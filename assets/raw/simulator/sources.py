@@ -7,11 +7,38 @@ from pathlib import Path
 
 import yaml
 
+# How the catalog and the reference tables become the knowledge graph: declared like any house
+# declares its own (assets/core/mapping.py); the relation names are the ones the verbalization
+# and the questions have hand-written phrasings for.
+CATALOG_ENTITIES = {
+    "id": "sku", "name": "name", "type": "product", "aliases": "aliases",
+    "links": {
+        "materials": {"type": "material", "relation": "made_of"},
+        "techniques": {"type": "technique", "relation": "uses_technique"},
+        "collection": {"type": "collection", "relation": "part_of"},
+        "workshop": {"type": "workshop", "relation": "crafted_in"},
+        "artisan": {"type": "artisan", "relation": "crafted_by"},
+        "designer": {"type": "designer", "relation": "designed_by"},
+    },
+}
+# One table for every entity type, so the type is a column and each link applies to some types only.
+REFERENCE_ENTITIES = {
+    "id": "id", "name": "name", "aliases": "aliases",
+    "type": {"column": "type", "values": ["material", "technique", "collection", "designer", "workshop", "artisan", "boutique"]},
+    "links": {
+        "designer_id": {"type": "designer", "relation": "designed_by", "required": False},
+        "workshop_id": {"type": "workshop", "relation": "works_in", "required": False},
+        "technique_ids": {"type": "technique", "relation": "practices", "required": False},
+        "city": {"type": "city", "relation": "located_in", "required": False},
+    },
+    "questions": False,  # questions and dialogues are about the products
+}
+
 SOURCES = [
     {"name": "catalog", "uri": "landing/catalog/*.jsonl", "format": "jsonl", "text_field": "description",
-     "rights": "train", "pii": "none", "kind": "catalog", "language": "en"},
+     "rights": "train", "pii": "none", "kind": "catalog", "language": "en", "entities": CATALOG_ENTITIES},
     {"name": "reference", "uri": "landing/reference/*.jsonl", "format": "jsonl", "text_field": "description",
-     "rights": "train", "pii": "none", "kind": "reference", "language": "en"},
+     "rights": "train", "pii": "none", "kind": "reference", "language": "en", "entities": REFERENCE_ENTITIES},
     {"name": "lookbook", "uri": "landing/lookbook/*.md", "format": "md", "rights": "train", "pii": "none",
      "kind": "lookbook", "language": "en"},
     {"name": "press", "uri": "landing/press/*.html", "format": "html", "rights": "train", "pii": "none", "kind": "press"},

@@ -8,9 +8,9 @@ from assets.cleaned.graph.paths import CORPUS
 from tests.cleaned.graph.house import house_raw, raw_frame, settings_for, write_raw
 
 
-def make_house(root, **graph_params):
+def make_house(root, mappings=None, **graph_params):
     raw = house_raw()
-    settings = settings_for(root, list(raw), **{"min_questions": 40, **graph_params})
+    settings = settings_for(root, list(raw), mappings, **{"min_questions_per_entity": 0.5, **graph_params})
     write_raw(settings.storage, raw)
     return settings
 

@@ -9,6 +9,7 @@ import random
 import pandas as pd
 import pyarrow as pa
 
+from assets.core.mapping import EntityMapping
 from assets.core.params import GraphParams
 from assets.core.settings import Params, Settings, Source, SourcesFile
 from assets.core.storage import Storage
@@ -100,12 +101,32 @@ def write_raw(storage: Storage, raw: dict[str, list[dict]]) -> None:
         storage.write_parquet(f"{documents_dir(source)}/part-00000.parquet", pa.Table.from_pylist(rows, schema=SCHEMA))
 
 
-def settings_for(root, sources: list[str], **graph) -> Settings:
+CATALOG = EntityMapping(id="sku", name="name", type="product", aliases="aliases", links={
+    "materials": {"type": "material", "relation": "made_of"}, "techniques": {"type": "technique", "relation": "uses_technique"},
+    "collection": {"type": "collection", "relation": "part_of"}, "workshop": {"type": "workshop", "relation": "crafted_in"},
+    "artisan": {"type": "artisan", "relation": "crafted_by"}, "designer": {"type": "designer", "relation": "designed_by"}})
+REFERENCE = EntityMapping(id="id", name="name", aliases="aliases", questions=False,
+                          type={"column": "type", "values": ["material", "technique", "workshop", "designer", "collection", "artisan", "boutique"]},
+                          links={"designer_id": {"type": "designer", "relation": "designed_by", "required": False},
+                                 "workshop_id": {"type": "workshop", "relation": "works_in", "required": False},
+                                 "technique_ids": {"type": "technique", "relation": "practices", "required": False},
+                                 "city": {"type": "city", "relation": "located_in", "required": False}})
+MAPPINGS = {"catalog": CATALOG, "reference": REFERENCE}
+
+
+def sources_for(names: list[str], mappings: dict | None = None) -> list[Source]:
+    """The sources of the generated house; the catalog and reference tables map onto the graph."""
     rights = {"agency": "none"}
     pii = {"transcripts": "client"}
+    mappings = MAPPINGS if mappings is None else mappings
+    return [Source(name=s, uri=f"{s}/*.jsonl", format="jsonl", rights=rights.get(s, "train"), pii=pii.get(s, "none"),
+                   entities=mappings.get(s)) for s in names]
+
+
+def settings_for(root, sources: list[str], mappings: dict | None = None, **graph) -> Settings:
     return Settings(
         params=Params(graph=GraphParams(**graph)),
-        sources_file=SourcesFile(sources=[Source(name=s, uri=f"{s}/*.jsonl", format="jsonl", rights=rights.get(s, "train"), pii=pii.get(s, "none")) for s in sources]),
+        sources_file=SourcesFile(sources=sources_for(sources, mappings)),
         storage_root=str(root),
         params_path="params.yaml",
         sources_path="sources.yaml",

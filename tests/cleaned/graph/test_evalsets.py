@@ -1,11 +1,11 @@
 from assets.cleaned.graph import evalsets, graph
 from assets.cleaned.graph.evalsets import heldout_documents, questions
 from assets.cleaned.graph.verbalize import noun_phrase
-from tests.cleaned.graph.house import house_raw, raw_frame
+from tests.cleaned.graph.house import house_raw, raw_frame, sources_for
 
 
 def _graph():
-    nodes, edges, _ = graph.build_tables(raw_frame(house_raw()))
+    nodes, edges, _ = graph.build_tables(raw_frame(house_raw()), sources_for(list(house_raw())))
     return nodes, edges
 
 
