@@ -55,7 +55,7 @@ def prepared_corpus(house: Path, work: Path, limit: int) -> pd.DataFrame:
     if cache.exists():
         return pd.read_parquet(cache)
     from assets.core.settings import load_settings
-    from assets.cleaned.curate import preparation_steps
+    from assets.cleaned.preparation import preparation_steps
     from assets.core.ledger import Ledger
     from assets.cleaned.steps import run_steps
     from assets.raw.ingest import build_raw, documents_dir

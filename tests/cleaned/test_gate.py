@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assets.cleaned.curate import gate_parameters
+from assets.cleaned.gate import gate_parameters
 from tests.cleaned._house import make_settings, source, prose
 
 gx = pytest.importorskip("orchestration.gx")

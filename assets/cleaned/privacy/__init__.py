@@ -2,7 +2,7 @@
 
 from assets.cleaned.privacy.consent import consent_step
 from assets.cleaned.privacy.decontaminate import decontamination_step
-from assets.cleaned.privacy.gate import privacy_gate_tables, shard_rights_table
+from assets.cleaned.privacy.gate import privacy_gate_tables
 from assets.cleaned.privacy.gazetteer import Gazetteer, build_gazetteer
 from assets.cleaned.privacy.quality import annotations_from_raw, expert_quality_step, train_quality_model
 from assets.cleaned.privacy.redact import Redactor, redaction_step
@@ -17,6 +17,5 @@ __all__ = [
     "expert_quality_step",
     "privacy_gate_tables",
     "redaction_step",
-    "shard_rights_table",
     "train_quality_model",
 ]
