@@ -22,7 +22,9 @@ class PrivacyContext:
     gazetteer: Any  # privacy.Gazetteer: clients from the CRM, catalog terms
     quality_model: Any = None  # privacy.QualityModel, None when the house has no annotated source
     quality_metrics: Optional[dict] = None
-    eval_texts: tuple[str, ...] = ()  # what decontamination keeps out of training
+    eval_grams: dict = field(default_factory=dict)  # evaluation material's n-grams rare in training (decontaminate.rare_eval_grams)
+    heldout_grams: dict = field(default_factory=dict)  # the held-out documents' n-grams rare in training
+    decontamination: Optional[dict] = None  # what the n-gram count found
     heldout_ids: frozenset[str] = field(default_factory=frozenset)  # held-out documents (bits per byte)
 
 
@@ -34,11 +36,12 @@ def raw_documents(settings: Settings) -> pd.DataFrame:
 
 
 def privacy_context(settings: Settings) -> PrivacyContext:
-    """The gazetteer, the expert quality model (trained on the Label Studio annotations) and the
-    published evaluation sets (their texts and held-out document ids)."""
+    """The gazetteer, the expert quality model (trained on the Label Studio annotations), the
+    held-out document ids and the evaluation n-grams decontamination looks for: from the published
+    evaluation sets and the evaluation-only documents, minus those common in the training documents."""
     from assets.cleaned import privacy
     from assets.cleaned.graph import evalsets
-    from assets.cleaned.graph.paths import QA
+    from assets.cleaned.graph.paths import HELDOUT_DOCS, QA
 
     storage = settings.storage
     if not storage.exists(QA):
@@ -48,5 +51,11 @@ def privacy_context(settings: Settings) -> PrivacyContext:
     model = metrics = None
     if any(s.format == "labelstudio" for s in settings.sources):
         model, metrics = privacy.train_quality_model(privacy.annotations_from_raw(raw, settings), settings.params.seed, settings.params.privacy)
-    return PrivacyContext(gazetteer=privacy.build_gazetteer(raw), quality_model=model, quality_metrics=metrics,
-                          eval_texts=tuple(evalsets.eval_texts(storage)), heldout_ids=frozenset(evalsets.heldout_doc_ids(storage)))
+    training, p = raw.loc[raw["rights"] == "train", "text"], settings.params.privacy
+    material = evalsets.eval_texts(storage, documents=False) + raw.loc[raw["rights"] == "eval_only", "text"].tolist()
+    grams, found = privacy.rare_eval_grams(material, training, p)
+    heldout_texts = storage.read_parquet(HELDOUT_DOCS, columns=["text"]).column("text").to_pylist()
+    heldout, found_heldout = privacy.rare_eval_grams(heldout_texts, training, p.model_copy(update={"decontamination_min_words": p.decontamination_ngram}))
+    return PrivacyContext(gazetteer=privacy.build_gazetteer(raw), quality_model=model, quality_metrics=metrics, eval_grams=grams,
+                          heldout_grams=heldout, decontamination={"evaluation": found, "heldout": found_heldout},
+                          heldout_ids=frozenset(evalsets.heldout_doc_ids(storage)))

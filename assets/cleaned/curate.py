@@ -19,16 +19,19 @@ from typing import Optional, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from assets.core.ledger import Ledger
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.cleaned.context import PrivacyContext
 from assets.cleaned.dedup import spilled_texts
-from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, LEDGER, RAW_RECIPE
-from assets.cleaned.pipeline import privacy_steps
+from assets.cleaned.funnel import source_png, source_records
+from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, FUNNEL_PLOT, FUNNEL_PNG, LEDGER, RAW_RECIPE, REMOVALS
+from assets.cleaned.pipeline import check_filter_kinds, privacy_steps
 from assets.cleaned.preparation import heldout_step, non_empty, preparation_steps, rights_train_only  # noqa: F401
 from assets.cleaned.ranking import deduplicate
+from assets.cleaned.reasons import position
 from assets.cleaned.schema import CORPUS_SCHEMA, as_corpus  # noqa: F401
 from assets.cleaned.steps import run_steps
 from assets.cleaned.worker import Worker, raw_batches, run_batches
@@ -39,9 +42,13 @@ from assets.raw.ingest import read_quarantine
 # and assets.cleaned.preparation themselves: CORPUS_SCHEMA, preparation_steps.
 
 
+REMOVALS_SCHEMA = pa.schema([("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("reason", pa.string())])
+
+
 def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None,
                   context: Optional[PrivacyContext] = None) -> dict:
     """Writes CORPUS, EVAL_DOCUMENTS and LEDGER to `out`; returns metadata (ledger, counts)."""
+    check_filter_kinds(settings)  # at once, not in a worker after the first batch
     ledger = Ledger()
     names = list(partition_keys) if partition_keys else [s.name for s in settings.sources]
     for name in names:
@@ -49,7 +56,7 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
             ledger.quarantined(name, record["reason"])
     folder = tempfile.mkdtemp(prefix="atelier-clean-")
     try:
-        corpus_files, eval_files, keys, signatures = [], [], [], []
+        corpus_files, eval_files, keys, signatures, removals = [], [], [], [], []
 
         def counted(batches):
             for batch in batches:
@@ -61,19 +68,21 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
         for result in run_batches(Worker(settings, context, folder), batches):
             for source, reason, count in result["removed"]:
                 ledger.removed(source, reason, count)
+            removals.append(result["removals"])
             if result["eval"]:
                 eval_files.append(result["eval"])
             if result["spill"]:
                 corpus_files.append(result["spill"])
                 keys.append(result["keys"])
                 signatures.append(result["signature"])
-        keys_table = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["doc_id", "source", "rights", "hash"])
+        keys_table = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["doc_id", "source", "kind", "rights", "hash"])
         signature = np.concatenate(signatures) if keys and settings.params.clean.dedup.minhash else None
         texts = spilled_texts(corpus_files, [len(k) for k in keys])
         reasons = deduplicate(settings, keys_table, signature, texts) if len(keys_table) else pd.Series(dtype=object)
         dropped = reasons.notna()
         for (source, reason), count in keys_table.loc[dropped].groupby(["source", reasons[dropped]]).size().items():
             ledger.removed(source, reason, int(count))
+        removals.append(keys_table.loc[dropped, ["doc_id", "source", "kind"]].assign(reason=reasons[dropped].to_numpy()))
         for source, count in keys_table.loc[~dropped, "source"].value_counts().items():
             ledger.kept(source, int(count))
         rows = write_sorted(out, f"{CORPUS}/part-00000.parquet", corpus_files, keys_table.loc[dropped, "doc_id"].tolist(), folder)
@@ -83,8 +92,19 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
     books = ledger.as_dict()
     if rows != books["kept"]:
         raise RuntimeError(f"cleaned: corpus has {rows} rows but the ledger kept {books['kept']}")
+    removed = pd.concat(removals, ignore_index=True).sort_values("doc_id", kind="stable") if removals else pd.DataFrame(columns=REMOVALS_SCHEMA.names)
+    out.write_parquet(f"{REMOVALS}/part-00000.parquet", pa.Table.from_pandas(removed, schema=REMOVALS_SCHEMA, preserve_index=False))
+    out.write_json(FUNNEL_PLOT, source_records(books))
+    out.write_bytes(FUNNEL_PNG, source_png(books))
     out.write_json(LEDGER, books)
-    return {"ledger": books, "corpus_documents": rows}
+    return {"ledger": books, "corpus_documents": rows, "removed_by_kind": removed_by_kind(removed)}
+
+
+def removed_by_kind(removals: pd.DataFrame) -> list[dict]:
+    """Per kind and filter rule, documents removed (the web heuristics and language)."""
+    rows = removals.loc[removals["reason"].str.contains(r"^(?:gopher|c4|fineweb|language)", regex=True)]
+    counts = rows.groupby(["kind", "reason"]).size()
+    return [{"kind": k, "rule": r, "removed": int(n)} for (k, r), n in sorted(counts.items(), key=lambda kv: (kv[0][0], position(kv[0][1])))]
 
 
 def raw_recipe_steps(settings: Settings, context: PrivacyContext) -> list:

@@ -54,6 +54,10 @@ def cleaned_corpus(context: dg.AssetExecutionContext, atelier: AtelierSettings) 
             "funnel": dg.MetadataValue.md(funnel.funnel_markdown(ledger)),
             "funnel_plot": dg.MetadataValue.md(f"![funnel](data:image/png;base64,{funnel_png})"),
             "by_source": dg.MetadataValue.md(markdown_table(by_source)),
+            "funnel_by_source": dg.MetadataValue.md(markdown_table(funnel.source_records(ledger))),
+            "funnel_by_source_plot": dg.MetadataValue.md(f"![funnel by source](data:image/png;base64,{base64.b64encode(funnel.source_png(ledger)).decode()})"),
+            "removed_by_kind": dg.MetadataValue.md(markdown_table(result["removed_by_kind"]) if result["removed_by_kind"] else "nothing removed by a filter"),
+            "decontamination": dg.MetadataValue.json(privacy.decontamination),
             "expert_quality_model": dg.MetadataValue.json(privacy.quality_metrics),
         }
     )

@@ -7,17 +7,40 @@ import pandas as pd
 
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, LEDGER, RAW_RECIPE
+from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, FUNNEL_PLOT, FUNNEL_PNG, LEDGER, RAW_RECIPE, REMOVALS
 
 
 def outputs(settings: Settings, partition_keys=None) -> list[str]:
     # EVAL_DOCUMENTS only, not all of cleaned/evalsets: the evalsets asset publishes its own files there
-    return [CORPUS, LEDGER, EVAL_DOCUMENTS]
+    return [CORPUS, LEDGER, REMOVALS, FUNNEL_PLOT, FUNNEL_PNG, EVAL_DOCUMENTS]
+
+
+# Not curation's losses: what the house owes its clients and licences, and the documents the
+# evaluation sets hold out (shown in their own column; the evaluation sets cap them per source).
+NOT_CURATION = frozenset({"consent", "rights_none", "eval_only", "heldout_eval"})
 
 
 def gate_parameters(settings: Settings) -> dict:
     language = settings.params.clean.language
-    return {"kept_languages": sorted(language.keep) if language.enabled else sorted({"und", *(s.language for s in settings.sources if s.language)})}
+    return {"kept_languages": sorted(language.keep) if language.enabled else sorted({"und", *(s.language for s in settings.sources if s.language)}),
+            "max_source_loss": settings.params.clean.max_source_loss}
+
+
+def source_loss_table(books: dict, settings: Settings) -> pd.DataFrame:
+    """Per training source: documents in (quarantine and held-out documents aside), those lost to
+    curation (every reason but privacy ones), the share and the reasons, largest first."""
+    rows = []
+    for source in settings.sources:
+        book = books["sources"].get(source.name)
+        if source.rights != "train" or book is None:
+            continue
+        heldout = book["removed"].get("heldout_eval", 0)
+        arrived = book["documents_in"] - sum(book["quarantined"].values()) - heldout
+        lost = {r: n for r, n in book["removed"].items() if r not in NOT_CURATION}
+        rows.append({"source": source.name, "documents": arrived, "heldout": heldout, "lost": sum(lost.values()),
+                     "lost_share": round(sum(lost.values()) / arrived, 4) if arrived else 0.0,
+                     "reasons": ", ".join(f"{r}: {n}" for r, n in sorted(lost.items(), key=lambda kv: -kv[1]))})
+    return pd.DataFrame(rows, columns=["source", "documents", "heldout", "lost", "lost_share", "reasons"])
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
@@ -36,7 +59,8 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
                 "corpus_rows": int((corpus["source"] == name).sum()),
             }
         )
-    return {"cleaned_corpus": corpus.drop(columns=["text"]), "cleaned_ledger": pd.DataFrame(rows)}
+    return {"cleaned_corpus": corpus.drop(columns=["text"]), "cleaned_ledger": pd.DataFrame(rows),
+            "cleaned_corpus_source_loss": source_loss_table(books, settings)}
 
 
 def corpus_gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:

@@ -7,8 +7,8 @@ the first step that removes it, so the funnel reads in this order.
                                   -> consent -> redaction -> expert quality -> decontamination
     across all sources            exact duplicates -> near duplicates      (curate.build_cleaned)
 
-`REASONS` names the removal reasons in that same order (each as the prefix its step writes): the
-funnel in the Dagster metadata, the DVC plot and the report all read it.
+reasons.py names the removal reasons in that same order: the funnel in the Dagster metadata, the
+DVC plot data and the report all read it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,6 @@ from assets.cleaned.filters.gopher import gopher_quality_step, gopher_repetition
 from assets.cleaned.language import language_step
 from assets.cleaned.preparation import heldout_step, rights_step, text_steps
 from assets.cleaned.steps import Step, only_kinds
-
-REASONS = ("rights_none", "heldout_eval", "extraction", "empty", "eval_only", "language", "gopher_repetition", "gopher_quality",
-           "c4", "fineweb", "consent", "expert_quality", "contamination", "exact_duplicate", "near_duplicate")
 
 
 @dataclass(frozen=True)
@@ -44,35 +41,58 @@ def privacy_steps(settings: Settings, context: PrivacyContext) -> list[Step]:
     return [privacy.consent_step(settings, context.gazetteer), privacy.redaction_step(settings, context.gazetteer)]
 
 
+FILTERS = (("gopher_repetition", gopher_repetition_step), ("gopher_quality", gopher_quality_step), ("c4", c4_step), ("fineweb", fineweb_step))
+
+
+def filter_steps(name: str, params, make, default_kinds) -> list[Step]:
+    """One filter scoped to its kinds: a step per kind with its own thresholds (per_kind), one for
+    the rest. The kinds are disjoint, so the order among them changes nothing."""
+    if not params.enabled:
+        return []
+    kinds = set(default_kinds if params.kinds is None else params.kinds)
+    own = sorted(kinds & set(params.per_kind))
+    steps = [only_kinds(make(params), frozenset(kinds - set(own)))] if kinds - set(own) else []
+    return steps + [only_kinds(make(params.for_kind(kind)), frozenset([kind])) for kind in own]
+
+
+def check_filter_kinds(settings: Settings) -> None:
+    """A filter scoped to a kind no source declares is a typo that would silently filter nothing."""
+    p = settings.params.clean
+    declared = {s.kind or s.name for s in settings.sources}  # ingest: a source without a kind is its own kind
+    scopes = {"clean.filter_kinds": p.filter_kinds}
+    for name, _ in FILTERS:
+        section = getattr(p, name)
+        scopes[f"clean.{name}.kinds"] = section.kinds or []
+        scopes[f"clean.{name}.per_kind"] = list(section.per_kind)
+    for where, kinds in scopes.items():
+        unknown = sorted(set(kinds) - declared)
+        if unknown:
+            raise ValueError(f"params.yaml {where}: kind(s) {unknown} are declared by no source; the sources declare {sorted(declared)}")
+
+
 def curation_steps(settings: Settings, context: Optional[PrivacyContext] = None) -> list[Step]:
     """Per-document steps on training documents, in order: language, the web heuristics (on
     `clean.filter_kinds` only), then privacy (consent, PII redaction, expert quality,
     decontamination) once the cheap filters have thinned the batch and before dedup, so that a
     redacted text is what gets hashed. No context: no privacy steps."""
     p = settings.params.clean
-    web = frozenset(p.filter_kinds)
     steps: list[Step] = []
     if p.language.enabled:
         steps.append(language_step(p.language, {s.name: s.language for s in settings.sources}))
-    if p.gopher_repetition.enabled:
-        steps.append(only_kinds(gopher_repetition_step(p.gopher_repetition), web))
-    if p.gopher_quality.enabled:
-        steps.append(only_kinds(gopher_quality_step(p.gopher_quality), web))
-    if p.c4.enabled:
-        steps.append(only_kinds(c4_step(p.c4), web))
-    if p.fineweb.enabled:
-        steps.append(only_kinds(fineweb_step(p.fineweb), web))
+    for name, make in FILTERS:
+        steps += filter_steps(name, getattr(p, name), make, p.filter_kinds)
     if context is not None:
         from assets.cleaned import privacy  # lazy: see assets/cleaned/context.py
 
         steps += privacy_steps(settings, context)
         if context.quality_model is not None:
             steps.append(privacy.expert_quality_step(settings, context.quality_model))
-        steps.append(privacy.decontamination_step(settings, context.eval_texts))
+        steps.append(privacy.decontamination_step(settings, context.eval_grams, context.heldout_grams))
     return steps
 
 
 def curation_pipeline(settings: Settings, context: Optional[PrivacyContext] = None) -> Pipeline:
+    check_filter_kinds(settings)
     held_out = [heldout_step(context.heldout_ids)] if context is not None else []
     return Pipeline(prepare=[rights_step, *held_out, *text_steps(settings)],
                     evaluation=privacy_steps(settings, context) if context is not None else [],

@@ -57,20 +57,21 @@ class Worker:
     def process(self, batch: pa.RecordBatch) -> dict:
         """Steps on one batch. Returns the removals, and where the survivors and evaluation
         documents were spilled, with the survivors' dedup keys."""
-        ledger = Ledger()
+        ledger, removals = Ledger(), []
         docs = batch.to_pandas()
         docs["lang"] = docs["language"].fillna("und")
-        docs = run_steps(docs, self.pipeline.prepare, ledger)
-        evaluation = run_steps(docs.loc[docs["rights"] == "eval_only"], self.pipeline.evaluation, ledger)
+        docs = run_steps(docs, self.pipeline.prepare, ledger, removals)
+        evaluation = run_steps(docs.loc[docs["rights"] == "eval_only"], self.pipeline.evaluation, ledger, removals)
         for source, count in evaluation["source"].value_counts().items():
             ledger.removed(source, "eval_only", int(count))  # held out for evaluation, never trained on
-        docs = run_steps(docs.loc[docs["rights"] != "eval_only"], self.pipeline.curate, ledger)
+        removals.append(evaluation[["doc_id", "source", "kind"]].assign(reason="eval_only"))
+        docs = run_steps(docs.loc[docs["rights"] != "eval_only"], self.pipeline.curate, ledger, removals)
         removed = [(s, r, n) for s, book in ledger.books.items() for r, n in book.removed.items()]
-        result = {"removed": removed, "eval": spill(self.spill_folder, as_corpus(evaluation), "eval") if len(evaluation) else None, "spill": None}
+        result = {"removed": removed, "removals": pd.concat(removals, ignore_index=True), "eval": spill(self.spill_folder, as_corpus(evaluation), "eval") if len(evaluation) else None, "spill": None}
         if len(docs):
             result["spill"] = spill(self.spill_folder, as_corpus(docs), "corpus")
             dedup = self.settings.params.clean.dedup
-            result["keys"] = pd.DataFrame({"doc_id": docs["doc_id"].to_numpy(), "source": docs["source"].to_numpy(),
+            result["keys"] = pd.DataFrame({"doc_id": docs["doc_id"].to_numpy(), "source": docs["source"].to_numpy(), "kind": docs["kind"].to_numpy(),
                                            "rights": docs["rights"].to_numpy(),
                                            "hash": [content_hash(t) for t in docs["text"]] if dedup.exact else None})
             result["signature"] = self.hasher.signatures(list(docs["text"])) if dedup.minhash else None
