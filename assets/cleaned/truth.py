@@ -127,3 +127,12 @@ def curation_quality_table(scores: dict) -> tuple[list[dict], str]:
               f"contamination caught: {scores['contamination_caught']}; targets (>= {TARGET:.0%} each) "
               f"{'met' if scores['targets_met'] else 'NOT met'}"]
     return rows, "\n".join(lines)
+
+
+def curation_quality(settings) -> dict | None:
+    """The scores for a house whose sources file names a ground truth (a simulated house), read
+    from the published artifacts; None for a real house, which has no ground truth."""
+    folder = settings.sources_file.ground_truth
+    if not folder or not (Path(folder) / "fates.jsonl").exists():
+        return None
+    return score(outcomes(settings, Path(folder).parent))

@@ -25,11 +25,11 @@ def scored(sample_house, tmp_path_factory):
     evalsets.build_evalsets(settings, storage)
     meta = curate.build_cleaned(settings, storage, context=privacy_context(settings))
     table = outcomes(settings, sample_house)
-    return meta["ledger"], table, score(table)
+    return meta["ledger"], table, score(table), settings
 
 
 def test_every_planted_contamination_is_caught(scored):
-    _, table, scores = scored
+    _, table, scores, _ = scored
     planted = table.loc[table["fate"] == "contaminated"]
     assert len(planted) >= 3
     assert not planted["passage_in_corpus"].any()
@@ -37,7 +37,7 @@ def test_every_planted_contamination_is_caught(scored):
 
 
 def test_clean_text_is_kept_and_noise_removed(scored):
-    _, table, scores = scored
+    _, table, scores, _ = scored
     # the expert quality model learns from this small house's 30 annotations only: its misses aside,
     # every kind of planted noise must go
     through = [r for r in scores["noise_through"] if r["fate"] != "low_quality"]
@@ -53,5 +53,15 @@ def test_clean_text_is_kept_and_noise_removed(scored):
 
 
 def test_decontamination_removes_at_most_two_percent(scored):
-    ledger, _, _ = scored
+    ledger, _, _, _ = scored
     assert ledger["removed"].get("contamination", 0) <= 0.02 * ledger["documents_in"]
+
+
+def test_the_report_gets_the_same_scores_and_a_table(scored):
+    from assets.cleaned.truth import curation_quality, curation_quality_table
+
+    _, _, scores, settings = scored
+    assert curation_quality(settings) == scores
+    rows, markdown = curation_quality_table(scores)
+    assert [r["source"] for r in rows] == sorted(r["source"] for r in rows) and "| annotations |" in markdown
+    assert "contamination caught" in markdown
