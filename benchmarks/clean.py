@@ -43,6 +43,8 @@ def settings_for(work: Path, sources: list[dict], clean: dict, storage: Path):
 
     params = yaml.safe_load((PROJECT / "params.yaml").read_text())
     params["clean"].update(clean)
+    for name in FILTERS:  # datatrove's thresholds, the same for every kind
+        params["clean"][name].pop("per_kind", None)
     (work / "params.yaml").write_text(yaml.safe_dump(params))
     (work / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}))
     return load_settings(work / "params.yaml", work / "sources.yaml", str(storage))
@@ -55,7 +57,7 @@ def prepared_corpus(house: Path, work: Path, limit: int) -> pd.DataFrame:
     if cache.exists():
         return pd.read_parquet(cache)
     from assets.core.settings import load_settings
-    from assets.cleaned.curate import preparation_steps
+    from assets.cleaned.preparation import preparation_steps
     from assets.core.ledger import Ledger
     from assets.cleaned.steps import run_steps
     from assets.raw.ingest import build_raw, documents_dir
@@ -92,7 +94,9 @@ def run_atelier(docs: pd.DataFrame, work: Path, workers: int, start_method: str 
     # would run the web heuristics on press and reviews only: ~23% of the house)
     clean = {"extract_html": False, "fix_unicode": False, "min_chars": 1, "workers": workers, "language": {"enabled": False},
              "filter_kinds": sorted(docs["kind"].unique()), "start_method": start_method}
-    settings = settings_for(root, [{"name": n, "uri": f"x/{n}/*", "format": "jsonl", "rights": "train", "pii": "none"} for n in sources], clean, root / "data")
+    kinds = docs.groupby("source")["kind"].first()
+    settings = settings_for(root, [{"name": n, "uri": f"x/{n}/*", "format": "jsonl", "rights": "train", "pii": "none", "kind": kinds[n]} for n in sources],
+                            clean, root / "data")
     for name in sources:
         part = docs[docs["source"] == name].assign(rights="train", language=None)
         settings.storage.write_parquet(f"{documents_dir(name)}/part-00000.parquet", pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))

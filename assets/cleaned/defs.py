@@ -11,7 +11,8 @@ import dagster as dg
 from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import markdown_table, partition_keys, staging_area, to_metadata
 from assets.core.gate import Gate
-from assets.cleaned import curate, funnel
+from assets.cleaned import curate, funnel, gate
+from assets.cleaned.context import privacy_context
 from assets.cleaned.graph import evalsets, graph, mixture, synthetic
 
 COMMON = dict(
@@ -41,8 +42,8 @@ def cleaned_evalsets(context: dg.AssetExecutionContext, atelier: AtelierSettings
 def cleaned_corpus(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
     settings = atelier.load()
     area = staging_area(context, settings, "cleaned", partition_keys(context))
-    privacy_context = curate.privacy_context(settings)
-    result = curate.build_cleaned(settings, area, context=privacy_context)
+    privacy = privacy_context(settings)
+    result = curate.build_cleaned(settings, area, context=privacy)
     ledger = result["ledger"]
     by_source = [{"source": name, **{k: (v if isinstance(v, int) else sum(v.values())) for k, v in book.items()}} for name, book in ledger["sources"].items()]
     funnel_png = base64.b64encode(funnel.funnel_png(ledger)).decode()
@@ -53,7 +54,11 @@ def cleaned_corpus(context: dg.AssetExecutionContext, atelier: AtelierSettings) 
             "funnel": dg.MetadataValue.md(funnel.funnel_markdown(ledger)),
             "funnel_plot": dg.MetadataValue.md(f"![funnel](data:image/png;base64,{funnel_png})"),
             "by_source": dg.MetadataValue.md(markdown_table(by_source)),
-            "expert_quality_model": dg.MetadataValue.json(privacy_context["quality_metrics"]),
+            "funnel_by_source": dg.MetadataValue.md(markdown_table(funnel.source_records(ledger))),
+            "funnel_by_source_plot": dg.MetadataValue.md(f"![funnel by source](data:image/png;base64,{base64.b64encode(funnel.source_png(ledger)).decode()})"),
+            "removed_by_kind": dg.MetadataValue.md(markdown_table(result["removed_by_kind"]) if result["removed_by_kind"] else "nothing removed by a filter"),
+            "decontamination": dg.MetadataValue.json(privacy.decontamination),
+            "expert_quality_model": dg.MetadataValue.json(privacy.quality_metrics),
         }
     )
 
@@ -62,9 +67,7 @@ def cleaned_corpus(context: dg.AssetExecutionContext, atelier: AtelierSettings) 
 def cleaned_raw_recipe(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
     settings = atelier.load()
     area = staging_area(context, settings, "cleaned_raw_recipe", partition_keys(context))
-    privacy_context = curate.privacy_context(settings)
-    steps = [curate.heldout_step(privacy_context["heldout_ids"]), *curate.privacy_steps(settings, privacy_context)]
-    result = curate.build_raw_recipe(settings, area, steps=steps)
+    result = curate.build_raw_recipe(settings, area, steps=curate.raw_recipe_steps(settings, privacy_context(settings)))
     return dg.MaterializeResult(metadata={"documents": result["documents"], "ledger": dg.MetadataValue.json(result["ledger"])})
 
 
@@ -83,9 +86,9 @@ GATES = [
          description="node ids unique, no dangling edge, every edge has provenance, exports parse"),
     Gate("cleaned_evalsets", "cleaned_evalsets", evalsets.gate_tables, evalsets.outputs, evalsets.gate_parameters,
          description="enough questions, answers never among their distractors"),
-    Gate("cleaned", "cleaned_corpus", curate.corpus_gate_tables, curate.outputs, curate.gate_parameters,
+    Gate("cleaned", "cleaned_corpus", gate.corpus_gate_tables, gate.outputs, gate.gate_parameters,
          description="the ledger reconciles, the corpus holds exactly the kept documents, only training rights, no detectable PII, no opted-out client"),
-    Gate("cleaned_raw_recipe", "cleaned_raw_recipe", curate.raw_recipe_gate_tables, curate.raw_recipe_outputs,
+    Gate("cleaned_raw_recipe", "cleaned_raw_recipe", gate.raw_recipe_gate_tables, gate.raw_recipe_outputs,
          description="the raw recipe holds only documents the house may train on"),
     Gate("cleaned_synthetic", "cleaned_synthetic", synthetic.gate_tables, synthetic.outputs, synthetic.gate_parameters,
          description="every synthetic document is marked and carries provenance"),

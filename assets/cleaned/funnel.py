@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import io
 
-# Reasons in the order the steps run, so the funnel reads top to bottom; unknown reasons follow.
-ORDER = ("rights_none", "eval_only", "extraction", "empty", "language", "gopher_repetition", "gopher_quality", "c4", "fineweb",
-         "consent", "pii", "quality", "decontam", "exact_duplicate", "near_duplicate")
-
-
-def _position(reason: str) -> tuple[int, str]:
-    hits = [i for i, prefix in enumerate(ORDER) if reason.startswith(prefix)]
-    return (hits[0] if hits else len(ORDER), reason)
+from assets.cleaned.reasons import REASONS, position, step_of
 
 
 def funnel_rows(books: dict) -> list[tuple[str, int, int]]:
@@ -22,7 +15,7 @@ def funnel_rows(books: dict) -> list[tuple[str, int, int]]:
     for reason, count in sorted(books["quarantined"].items()):
         remaining -= count
         rows.append((f"quarantined: {reason}", count, remaining))
-    for reason in sorted(books["removed"], key=_position):
+    for reason in sorted(books["removed"], key=position):
         remaining -= books["removed"][reason]
         rows.append((reason, books["removed"][reason], remaining))
     rows.append(("kept", books["kept"], books["kept"]))
@@ -52,5 +45,50 @@ def funnel_png(books: dict) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})  # no version stamp: same books, same bytes
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def source_records(books: dict) -> list[dict]:
+    """Per source, documents kept and lost to each step (rules of a step summed), quarantined
+    first, then in pipeline order: the DVC plot data and the stacked chart's bars."""
+    rows = []
+    for name, book in books["sources"].items():
+        rows.append({"source": name, "stage": "kept", "documents": book["kept"]})
+        if book["quarantined"]:
+            rows.append({"source": name, "stage": "quarantined", "documents": sum(book["quarantined"].values())})
+        lost: dict[str, int] = {}
+        for reason, count in book["removed"].items():
+            lost[step_of(reason)] = lost.get(step_of(reason), 0) + count
+        rows += [{"source": name, "stage": step, "documents": lost[step]} for step in sorted(lost, key=position)]
+    return rows
+
+
+def source_png(books: dict) -> bytes:
+    """A stacked horizontal bar per source: kept, then each removal step, in pipeline order."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    records = source_records(books)
+    sources = list(books["sources"])
+    stages = ["kept", "quarantined", *REASONS] + sorted({r["stage"] for r in records} - {"kept", "quarantined", *REASONS})
+    stages = [s for s in stages if any(r["stage"] == s for r in records)]
+    counts = {(r["source"], r["stage"]): r["documents"] for r in records}
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(sources) + 2))
+    left = [0] * len(sources)
+    colors = plt.get_cmap("tab20")
+    for i, stage in enumerate(stages):
+        widths = [counts.get((s, stage), 0) for s in sources]
+        ax.barh(sources, widths, left=left, label=stage, color="#4c72b0" if stage == "kept" else colors(i % 20))
+        left = [a + b for a, b in zip(left, widths)]
+    ax.invert_yaxis()
+    ax.set_xlabel("documents")
+    ax.set_title("cleaned: each source's documents, kept and removed by step")
+    ax.legend(fontsize=7, loc="lower right", ncol=2)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()

@@ -9,7 +9,7 @@ None where the document is kept, the removal reason (the step's rule name) where
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 import pandas as pd
 
@@ -18,7 +18,8 @@ from assets.core.ledger import Ledger
 Step = Callable[[pd.DataFrame], tuple[pd.DataFrame, pd.Series]]
 
 
-def run_steps(docs: pd.DataFrame, steps: Iterable[Step], ledger: Ledger) -> pd.DataFrame:
+def run_steps(docs: pd.DataFrame, steps: Iterable[Step], ledger: Ledger, removals: Optional[list] = None) -> pd.DataFrame:
+    """`removals`, if given, receives a (doc_id, source, reason) frame per step that removed something."""
     for step in steps:
         if docs.empty:
             break
@@ -27,6 +28,10 @@ def run_steps(docs: pd.DataFrame, steps: Iterable[Step], ledger: Ledger) -> pd.D
         if dropped.any():
             for (source, reason), count in docs.loc[dropped].groupby(["source", reasons[dropped]]).size().items():
                 ledger.removed(source, reason, int(count))
+            if removals is not None:
+                removed = docs.loc[dropped]
+                removals.append(pd.DataFrame({"doc_id": removed["doc_id"].to_numpy(), "source": removed["source"].to_numpy(),
+                                              "kind": removed["kind"].to_numpy() if "kind" in removed else None, "reason": reasons[dropped].to_numpy()}))
             docs = docs.loc[~dropped]
     return docs
 

@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from assets.cleaned.reasons import position  # noqa: E402  (the funnel in pipeline order, as the stage lists it)
+
 PLOTS = "reports/plots"
 PNG_META = {"Software": None}  # no version string: the bytes depend only on the data
 
@@ -21,7 +23,7 @@ def loss_records(training: dict[str, list[dict]]) -> list[dict]:
 
 def funnel_records(ledger: dict) -> list[dict]:
     rows = [{"step": "documents in", "documents": ledger["documents_in"]}]
-    rows += [{"step": f"removed: {k}", "documents": v} for k, v in sorted(ledger["removed"].items())]
+    rows += [{"step": f"removed: {k}", "documents": v} for k, v in sorted(ledger["removed"].items(), key=lambda kv: position(kv[0]))]
     rows += [{"step": f"quarantined: {k}", "documents": v} for k, v in sorted(ledger["quarantined"].items())]
     return rows + [{"step": "kept", "documents": ledger["kept"]}]
 

@@ -32,6 +32,8 @@ def prose(seed: int, sentences: int = 8) -> str:
 def make_settings(tmp_path: Path, sources: list[dict], clean: dict | None = None, quarantine: dict | None = None):
     base = yaml.safe_load((PROJECT / "params.yaml").read_text())
     base["clean"]["filter_kinds"] = [s["name"] for s in sources]  # kind = source name here: every filter applies
+    for name in ("gopher_repetition", "gopher_quality", "c4", "fineweb"):  # with the published thresholds
+        base["clean"][name].pop("per_kind", None)
     base["clean"].update(clean or {})
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(base))
     spec = [{k: v for k, v in s.items() if k != "docs"} for s in sources]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from assets.cleaned.curate import build_cleaned, build_raw_recipe, gate_tables
+from assets.cleaned.curate import build_cleaned, build_raw_recipe
+from assets.cleaned.gate import gate_tables
 from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, LEDGER, RAW_RECIPE
 from tests.cleaned._house import make_settings, out_storage, prose, source
 

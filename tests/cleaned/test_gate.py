@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assets.cleaned.curate import gate_parameters
+from assets.cleaned.gate import gate_parameters
 from tests.cleaned._house import make_settings, source, prose
 
 gx = pytest.importorskip("orchestration.gx")
@@ -22,10 +22,30 @@ def ledger(**changes) -> pd.DataFrame:
 
 def test_cleaned_suites_pass_on_good_tables_and_fail_on_bad_ones(tmp_path):
     parameters = gate_parameters(make_settings(tmp_path, [source("s", [prose(1)])]))
-    assert parameters == {"kept_languages": ["en", "fr", "it"]}  # params.yaml: clean.language.keep
+    assert parameters == {"kept_languages": ["en", "fr", "it"], "max_source_loss": 0.5}  # params.yaml: clean.language.keep, clean.max_source_loss
     assert gx.validate("cleaned_corpus", corpus(), parameters).success
     assert gx.validate("cleaned_ledger", ledger(), {}).success
     for bad in (corpus(doc_id=["a", "a"]), corpus(rights=["train", "eval_only"]), corpus(lang=["en", "de"]), corpus(text_chars=[0, 3])):
         assert not gx.validate("cleaned_corpus", bad, parameters).success
     for bad in (ledger(accounted=[4]), ledger(corpus_rows=[3])):
         assert not gx.validate("cleaned_ledger", bad, {}).success
+
+
+def test_a_training_source_emptied_by_curation_stops_the_chain(tmp_path):
+    from assets.cleaned.gate import source_loss_table
+
+    settings = make_settings(tmp_path, [source("s", [prose(1)]), source("t", [prose(2)]), source("x", [prose(3)], rights="none")])
+    books = {"sources": {
+        "s": {"documents_in": 12, "kept": 2, "removed": {"contamination": 5, "consent": 1, "c4.too_few_sentences": 1, "heldout_eval": 2}, "quarantined": {"broken_json": 1}},
+        "t": {"documents_in": 4, "kept": 1, "removed": {"consent": 3}, "quarantined": {}},
+        "x": {"documents_in": 3, "kept": 0, "removed": {"rights_none": 3}, "quarantined": {}}}}
+    table = source_loss_table(books, settings)
+    assert table["source"].tolist() == ["s", "t"]  # rights none is not a training source
+    assert table.loc[0, ["documents", "heldout", "lost", "lost_share"]].tolist() == [9, 2, 6, round(6 / 9, 4)]
+    assert table.loc[0, "reasons"] == "contamination: 5, c4.too_few_sentences: 1"
+    assert table.loc[1, "lost"] == 0  # opted-out clients are not a loss to curation
+    parameters = gate_parameters(settings)
+    assert parameters["max_source_loss"] == 0.5
+    outcome = gx.validate("cleaned_corpus_source_loss", table, parameters)
+    assert not outcome.success
+    assert gx.validate("cleaned_corpus_source_loss", table.iloc[1:], parameters).success

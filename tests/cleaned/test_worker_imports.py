@@ -3,8 +3,8 @@ that start-up is paid once per worker per run. The curation path must not pull i
 package (spaCy's French lexicon, presidio's analyzer, sklearn: ~9 s) when it runs no privacy step,
 and the privacy path must not import spaCy's French package (~6 s) that only the parent needs.
 
-Checked in a fresh interpreter, as a spawned worker is: it imports the stage module, unpickles its
-initializer's arguments, runs the initializer and one batch, then reports what got imported."""
+Checked in a fresh interpreter, as a spawned worker is: it imports the worker module, unpickles
+the Worker's arguments, runs one batch, then reports what got imported."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import textwrap
 
 import pyarrow.parquet as pq
 
+from assets.cleaned.context import PrivacyContext
 from assets.cleaned.privacy.gazetteer import Gazetteer
 from tests.cleaned._house import PROJECT, make_settings, prose, source
 
@@ -23,14 +24,13 @@ WORKER = textwrap.dedent(
     """
     import json, pickle, sys
     from assets.core.settings import load_settings
-    from assets.cleaned import curate
+    from assets.cleaned.worker import Worker, raw_batches
 
     params, sources, storage, spill, context = sys.argv[1:6]
     settings = load_settings(params, sources, storage)
     with open(context, "rb") as handle:
-        context = pickle.load(handle)  # what the pool sends a worker
-    curate._init(settings, context, spill)  # the pool's initializer, as a worker runs it
-    result = curate.process_batch(next(curate.raw_batches(settings, 1000)))
+        context = pickle.load(handle)  # what run_batches sends a worker
+    result = Worker(settings, context, spill).process(next(raw_batches(settings, 1000)))
     print(json.dumps({"spill": result["spill"],
                       "modules": sorted(m for m in sys.modules if m.split(".")[0] in {"assets", "sklearn", "spacy", "presidio_analyzer", "presidio_anonymizer"})}))
     """
@@ -66,7 +66,7 @@ def test_a_curation_worker_imports_no_privacy_module(tmp_path):
 
 
 def test_a_privacy_worker_redacts_name_parts_without_importing_french(tmp_path):
-    context = {"gazetteer": Gazetteer(names={CLIENT}), "quality_model": None, "eval_texts": [], "heldout_ids": frozenset()}
+    context = PrivacyContext(gazetteer=Gazetteer(names={CLIENT}))
     report = worker_run(tmp_path, context)
     # a client's first name alone is redacted: the name-part pattern (built from the stop-word
     # lists, French included) reached the worker compiled

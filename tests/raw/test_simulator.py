@@ -232,3 +232,41 @@ def test_default_sample_is_small_and_matches_the_repo_sources_file(tmp_path):
 def test_too_small_a_house_is_refused(tmp_path):
     with pytest.raises(ValueError, match="docs=10"):
         simulate(tmp_path / "tiny", docs=10)
+
+
+def test_every_document_has_one_fate_that_agrees_with_the_rest_of_the_ground_truth(house):
+    fates = _rows(house, "ground_truth/fates.jsonl")
+    keys = [(r["file"], r["line"], r.get("event_id")) for r in fates]
+    assert len(keys) == len(set(keys))
+    files = {r["file"] for r in fates}
+    for path in (house / "landing").rglob("*"):  # every landing file holds documents with a fate
+        if path.is_file():
+            assert str(path.relative_to(house)) in files, path
+    jsonl = {r["file"] for r in fates if r["file"].endswith(".jsonl")}
+    for file in jsonl:  # one fate per line (the events' one per event)
+        lines = {r["line"] for r in fates if r["file"] == file}
+        assert lines == set(range(1, len(_lines(house / file)) + 1)), file
+    by_key = {(r["file"], r["line"]): r for r in fates}
+    for pair in _rows(house, "ground_truth/near_duplicates.jsonl"):
+        later = by_key[(pair["b"]["file"], pair["b"]["line"])]["fate"]
+        assert later in {f"{pair['kind']}_duplicate", "unlicensed"}
+    opted = set(json.loads((house / "ground_truth/opted_out.json").read_text(encoding="utf-8"))["client_ids"])
+    for r in fates:
+        if "client_id" in r:
+            assert (r["fate"] == "opted_out") == (r["client_id"] in opted)
+    assert {r["fate"] for r in fates} >= {"clean", "personal_data", "spam", "boilerplate", "other_language", "exact_duplicate",
+                                          "near_duplicate", "opted_out", "unlicensed", "eval_only", "contaminated", "broken"}
+
+
+def test_planted_contamination_is_an_archive_passage_with_an_intact_13_word_run(house):
+    import re
+
+    planted = [r for r in _rows(house, "ground_truth/fates.jsonl") if r["fate"] == "contaminated"]
+    assert len(planted) >= 3
+    for r in planted:
+        note = (house / r["file"]).read_text(encoding="utf-8")
+        essay = " ".join(re.findall(r"\w+", (house / r["from"]).read_text(encoding="utf-8").lower()))
+        assert r["passage"] in note and r["passage"] not in essay  # pasted, and lightly edited
+        words = re.findall(r"\w+", r["passage"].lower())
+        middle = " ".join(words[len(words) // 2 - 6: len(words) // 2 + 7])
+        assert len(middle.split()) == 13 and middle in essay

@@ -86,7 +86,10 @@ def split_into_words_reference(text: str) -> list[str]:
 def words_column(docs: pd.DataFrame) -> pd.Series:
     """Words of each text, computed once per text and shared by the filters that follow.
 
-    A step that rewrites text must drop the `_words` column (see c4.py)."""
+    A step that rewrites text must drop the `_words` column (see c4.py). Rows a step scoped to
+    other kinds left without words (only_kinds fills them with None) get theirs here."""
     if "_words" not in docs.columns:
         docs["_words"] = [split_into_words(t) for t in docs["text"]]
+    elif not all(isinstance(w, list) for w in docs["_words"]):
+        docs["_words"] = [w if isinstance(w, list) else split_into_words(t) for w, t in zip(docs["_words"], docs["text"])]
     return docs["_words"]

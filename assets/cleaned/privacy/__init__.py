@@ -1,8 +1,8 @@
 """Privacy, consent, rights and expert judgement in the cleaned stage (steps and gate tables)."""
 
 from assets.cleaned.privacy.consent import consent_step
-from assets.cleaned.privacy.decontaminate import decontamination_step
-from assets.cleaned.privacy.gate import privacy_gate_tables, shard_rights_table
+from assets.cleaned.privacy.decontaminate import decontamination_step, rare_eval_grams
+from assets.cleaned.privacy.gate import privacy_gate_tables
 from assets.cleaned.privacy.gazetteer import Gazetteer, build_gazetteer
 from assets.cleaned.privacy.quality import annotations_from_raw, expert_quality_step, train_quality_model
 from assets.cleaned.privacy.redact import Redactor, redaction_step
@@ -16,7 +16,7 @@ __all__ = [
     "decontamination_step",
     "expert_quality_step",
     "privacy_gate_tables",
+    "rare_eval_grams",
     "redaction_step",
-    "shard_rights_table",
     "train_quality_model",
 ]

@@ -3,8 +3,6 @@
 cleaned_privacy: one row per corpus document, with the PII the detectors still find in it (re-run
 on the final text), its rights and whether it is tied to an opted-out client.
 cleaned_evalset_rights: one row per evaluation document (rights train or eval_only, never none).
-tokenized_rights: one row per document in any token shard, with its rights as recorded at ingest
-(raw documents; the shard's own record for documents generated later, e.g. synthetic ones).
 """
 
 from __future__ import annotations
@@ -52,20 +50,3 @@ def privacy_gate_tables(area: Storage, settings, partition_keys=None) -> dict[st
         evaluation = area.read_parquet(EVAL_DOCUMENTS, columns=["doc_id", "source", "rights"]).to_pandas()
         tables["cleaned_evalset_rights"] = evaluation
     return tables
-
-
-def shard_rights_table(area: Storage, settings, shards_folder: str = "tokenized/shards") -> pd.DataFrame:
-    """For the tokenized gate (suite tokenized_rights): every shard document's rights."""
-    files = area.glob(f"{shards_folder}/*.docs.parquet")
-    if not files:
-        raise FileNotFoundError(f"{area.url(shards_folder)}: no *.docs.parquet shard document lists")
-    frames = []
-    for name in files:
-        docs = area.read_parquet(name, columns=["doc_id", "source", "rights"]).to_pandas()
-        docs.insert(0, "shard", name.rsplit("/", 1)[-1].removesuffix(".docs.parquet") + ".bin")
-        frames.append(docs)
-    docs = pd.concat(frames, ignore_index=True)
-    raw = _raw(settings, ["doc_id", "rights"]).rename(columns={"rights": "raw_rights"})
-    docs = docs.merge(raw, on="doc_id", how="left")
-    docs["rights"] = docs["raw_rights"].fillna(docs["rights"])  # ingest's record wins where there is one
-    return docs.drop(columns=["raw_rights"])

@@ -1,17 +1,38 @@
 """Knobs of the cleaned stage. Filter defaults are the published ones (Gopher: Rae et al. 2021,
 table A1; C4: Raffel et al. 2020; FineWeb: Penedo et al. 2024), as datatrove 0.10.1 sets them."""
 
-from typing import Literal
+from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class GopherQualityParams(_Section):
+class _Filter(_Section):
+    """A web heuristic, scoped per kind: `kinds` it applies to (None: clean.filter_kinds) and
+    `per_kind` threshold overrides, e.g. {review: {min_doc_words: 5}}."""
+
     enabled: bool = True
+    kinds: Optional[list[str]] = Field(None, description="kinds this filter judges (null: clean.filter_kinds)")
+    per_kind: dict[str, dict] = Field(default_factory=dict, description="kind -> this filter's thresholds for that kind")
+
+    @model_validator(mode="after")
+    def _overrides_are_thresholds(self):
+        fields = set(type(self).model_fields) - {"enabled", "kinds", "per_kind"}
+        for kind, override in self.per_kind.items():
+            unknown = sorted(set(override) - fields)
+            if unknown:
+                raise ValueError(f"per_kind.{kind}: unknown thresholds {unknown} (this filter has {sorted(fields)})")
+        return self
+
+    def for_kind(self, kind: str):
+        """This filter's thresholds for `kind` (validated like the section itself)."""
+        return type(self).model_validate({**self.model_dump(exclude={"per_kind"}), **self.per_kind.get(kind, {})})
+
+
+class GopherQualityParams(_Filter):
     min_doc_words: int = 50
     max_doc_words: int = 100_000
     min_avg_word_length: float = 3
@@ -23,8 +44,7 @@ class GopherQualityParams(_Section):
     min_stop_words: int = 2
 
 
-class GopherRepetitionParams(_Section):
-    enabled: bool = True
+class GopherRepetitionParams(_Filter):
     dup_line_frac: float = 0.3
     dup_para_frac: float = 0.3
     dup_line_char_frac: float = 0.2
@@ -33,8 +53,7 @@ class GopherRepetitionParams(_Section):
     dup_n_grams: dict[int, float] = Field(default_factory=lambda: {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10})
 
 
-class C4Params(_Section):
-    enabled: bool = True
+class C4Params(_Filter):
     remove_citations: bool = True
     filter_no_terminal_punct: bool = Field(False, description="C4 keeps only lines ending in . ? ! \" '; FineWeb turns it off")
     min_num_sentences: int = Field(5, description="-1 disables")
@@ -46,8 +65,7 @@ class C4Params(_Section):
     filter_policy: bool = True
 
 
-class FineWebParams(_Section):
-    enabled: bool = True
+class FineWebParams(_Filter):
     line_punct_thr: float = 0.12
     line_punct_exclude_zero: bool = False
     short_line_thr: float = 0.67
@@ -98,6 +116,11 @@ class CleanParams(_Section):
         "and short structured records (catalog entries, events, transcripts) would fail them by design",
     )
     dedup: DedupParams = Field(default_factory=DedupParams)
+    max_source_loss: float = Field(
+        0.5, ge=0, le=1,
+        description="the corpus gate fails when a training source loses more than this share of its documents to curation "
+        "(privacy reasons, consent and rights, excepted): a silent wipe-out stops the chain",
+    )
     batch_size: int = Field(2000, ge=1, description="documents per Arrow batch")
     workers: int = Field(2, ge=1, description="processes running the per-document steps")
     start_method: Literal["spawn", "forkserver", "fork"] = Field(

@@ -53,23 +53,24 @@ def simulate(out: str | os.PathLike, docs: int = 1500, seed: int = 7) -> dict:
 
     world = build_world(_rng(seed, "world"), n_products=min(len(STEMS) * len(ITEMS), max(40, docs // 10)))
     counts: dict[str, int] = {}
-    counts["catalog"] = _catalog(landing, world, _rng(seed, "catalog"))
-    counts["reference"] = _reference(landing, world)
+    counts["catalog"] = _catalog(landing, world, _rng(seed, "catalog"), gt)
+    counts["reference"] = _reference(landing, world, gt)
     looks = _lookbook(landing, world, _rng(seed, "lookbook"), max(10, docs // 12), gt)
     counts["lookbook"] = len(looks)
     counts["press"] = _press(landing, world, _rng(seed, "press"), max(30, docs // 12), gt)
     counts["interviews"], counts["presskits"] = _interviews(landing, world, _rng(seed, "interviews"),
-                                                            max(4, min(300, docs // 80)), max(2, min(100, docs // 300)))
+                                                            max(4, min(300, docs // 80)), max(2, min(100, docs // 300)), gt)
     public = frozenset(e.name for t in ("designer", "artisan") for e in world.all(t))
     people = _clients(_rng(seed, "clients"), max(20, docs // 8), public)
     boutiques = [b.id for b in world.all("boutique")]
     counts["events"] = _events(landing, world, _rng(seed, "events"), people, boutiques, gt)
     counts["transcripts"] = _transcripts(landing, world, _rng(seed, "transcripts"), people, max(25, docs // 5), gt)
-    counts["reviews"] = _reviews(landing, _rng(seed, "reviews"), min(20000, max(50, docs // 5)))
-    counts["annotations"] = _annotations(landing, world, _rng(seed, "annotations"), max(30, docs // 15))
+    counts["reviews"] = _reviews(landing, _rng(seed, "reviews"), min(20000, max(50, docs // 5)), gt)
+    counts["annotations"] = _annotations(landing, world, _rng(seed, "annotations"), max(30, docs // 15), gt)
     counts["agency"] = _agency(landing, world, _rng(seed, "agency"), max(10, docs // 25), looks, gt)
-    counts["archive"] = _archive(landing, world, _rng(seed, "archive"), max(3, docs // 150))
-    counts["notes"] = _notes(landing, world, _rng(seed, "notes"), max(25, docs // 12))
+    counts["archive"] = _archive(landing, world, _rng(seed, "archive"), max(3, docs // 150), gt)
+    counts["notes"] = _notes(landing, world, _rng(seed, "notes"), max(25, docs // 12), gt)
+    counts["notes"] += _contaminated_notes(landing, world, _rng(seed, "contamination"), max(3, docs // 300), gt)
     gt.pii.close()
 
     opted = [c for c in people if c.opted_out]
@@ -84,10 +85,11 @@ def simulate(out: str | os.PathLike, docs: int = 1500, seed: int = 7) -> dict:
             "opted_out": len(opted), **counts}
 
 
-def _catalog(landing: Path, world: World, rng: random.Random) -> int:
+def _catalog(landing: Path, world: World, rng: random.Random, gt: GroundTruth) -> int:
     (landing / "catalog").mkdir(parents=True)
     with open(landing / "catalog" / "products.jsonl", "w", encoding="utf-8", newline="\n") as f:
-        for p in world.products:
+        for line, p in enumerate(world.products, 1):
+            gt.fate("catalog", "landing/catalog/products.jsonl", line, "clean")
             f.write(_jsonl({"sku": p.sku, "name": p.name, "aliases": p.aliases, "materials": p.materials,
                             "techniques": p.techniques, "collection": p.collection, "workshop": p.workshop,
                             "artisan": p.artisan, "designer": p.designer, "price_eur": p.price_eur,
@@ -95,12 +97,13 @@ def _catalog(landing: Path, world: World, rng: random.Random) -> int:
     return len(world.products)
 
 
-def _reference(landing: Path, world: World) -> int:
+def _reference(landing: Path, world: World, gt: GroundTruth) -> int:
     (landing / "reference").mkdir(parents=True)
     n = 0
     for type_, entities in world.entities.items():
         with open(landing / "reference" / f"{type_}s.jsonl", "w", encoding="utf-8", newline="\n") as f:
-            for e in entities.values():
+            for line, e in enumerate(entities.values(), 1):
+                gt.fate("reference", f"landing/reference/{type_}s.jsonl", line, "clean")
                 f.write(_jsonl({"id": e.id, "type": e.type, "name": e.name, "aliases": e.aliases,
                                 "description": e.description, **e.relations}))
                 n += 1
@@ -121,6 +124,7 @@ def _lookbook(landing: Path, world: World, rng: random.Random, n: int, gt: Groun
         name = f"landing/lookbook/look-{i:05d}.md"
         (folder / f"look-{i:05d}.md").write_text(text, encoding="utf-8", newline="\n")
         written.append(name)
+        gt.fate("lookbook", name, None, "clean")
     # Noise: the same look filed twice, and looks re-edited by a few words.
     for i in range(0, n, 40):
         name = written[i]
@@ -128,6 +132,7 @@ def _lookbook(landing: Path, world: World, rng: random.Random, n: int, gt: Groun
         copy = f"landing/lookbook/look-{i:05d}-copy.md"
         (folder / f"look-{i:05d}-copy.md").write_text(text, encoding="utf-8", newline="\n")
         gt.pair((name, None), (copy, None), "exact", 1.0)
+        gt.fate("lookbook", copy, None, "exact_duplicate")
     for i in range(5, n, 25):
         name = written[i]
         text = (landing.parent / name).read_text(encoding="utf-8")
@@ -136,6 +141,7 @@ def _lookbook(landing: Path, world: World, rng: random.Random, n: int, gt: Groun
             copy = f"landing/lookbook/look-{i:05d}-v2.md"
             (folder / f"look-{i:05d}-v2.md").write_text(edited, encoding="utf-8", newline="\n")
             gt.pair((name, None), (copy, None), "near", formats.jaccard(text, edited))
+            gt.fate("lookbook", copy, None, "near_duplicate")
     return written
 
 
@@ -159,23 +165,24 @@ def _press(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTr
         p = rng.choice(world.products)
         roll = rng.random()
         if i % 37 == 3:  # spam that slipped into the CMS
-            lang, title = "en", "Exclusive offer"
+            lang, title, fate = "en", "Exclusive offer", "spam"
             paragraphs = [prose.spam_text(rng) for _ in range(rng.randrange(1, 3))]
         elif i % 41 == 7:  # a page that is nothing but chrome
-            lang, title, paragraphs = "en", "Page not found", ["The page you are looking for no longer exists."]
+            lang, title, paragraphs, fate = "en", "Page not found", ["The page you are looking for no longer exists."], "boilerplate"
         elif i % 29 in (11, 19):  # syndicated pages in languages the house does not publish in
-            lang = ("de", "es")[foreign_pages % 2]
+            lang, fate = ("de", "es")[foreign_pages % 2], "other_language"
             foreign_pages += 1
             title = rng.choice(foreign[lang])[:60]
             paragraphs = [" ".join(rng.sample(foreign[lang], 3)) for _ in range(rng.randrange(2, 4))]
         else:
-            lang = "en" if roll < 0.6 else ("fr" if roll < 0.8 else "it")
+            lang, fate = ("en" if roll < 0.6 else ("fr" if roll < 0.8 else "it")), "clean"
             title, paragraphs = prose.press_article(rng, world, p, lang)
             if i % 30 == 2:
                 originals[i] = (f"page-{i:05d}.html", title, paragraphs, lang, date)
         related = rng.sample(titles, min(3, len(titles)))
         (folder / f"page-{i:05d}.html").write_text(formats.html_page(title, paragraphs, lang, date, related),
                                                    encoding="utf-8", newline="\n")
+        gt.fate("press", f"landing/press/page-{i:05d}.html", None, fate)
         titles.append(title)
     extra = 0
     for i in sorted(originals):
@@ -188,11 +195,12 @@ def _press(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTr
         (folder / copy).write_text(formats.html_page(title, edited.split("\n\n"), lang, date, rng.sample(titles, 3)),
                                    encoding="utf-8", newline="\n")
         gt.pair((f"landing/press/{name}", None), (f"landing/press/{copy}", None), "near", formats.jaccard(text, edited))
+        gt.fate("press", f"landing/press/{copy}", None, "near_duplicate")
         extra += 1
     return n + extra
 
 
-def _interviews(landing: Path, world: World, rng: random.Random, n_docx: int, n_pdf: int) -> tuple[int, int]:
+def _interviews(landing: Path, world: World, rng: random.Random, n_docx: int, n_pdf: int, gt: GroundTruth) -> tuple[int, int]:
     (landing / "interviews").mkdir(parents=True)
     (landing / "presskits").mkdir(parents=True)
     journalists = ["Claire Mercier", "Tom Ashby", "Giulia Serra", "Nadia Okafor"]
@@ -204,12 +212,14 @@ def _interviews(landing: Path, world: World, rng: random.Random, n_docx: int, n_
         intro = f"{journalist} met {designer} at {world.get('workshop', p.workshop).name} to talk about {world.get('collection', p.collection).name}."
         data = formats.docx_bytes(f"Interview with {designer}", qa, intro)
         (landing / "interviews" / f"interview-{i:04d}.docx").write_bytes(data)
+        gt.fate("interviews", f"landing/interviews/interview-{i:04d}.docx", None, "clean")
     for i in range(n_pdf):
         coll = rng.choice(world.all("collection"))
         products = [p for p in world.products if p.collection == coll.id][:4] or world.products[:2]
         paragraphs = [coll.description] + [prose.describe(rng, world, p, sentences=3) for p in products]
         data = formats.pdf_bytes(f"{coll.name} — press kit", paragraphs)
         (landing / "presskits" / f"presskit-{i:03d}.pdf").write_bytes(data)
+        gt.fate("presskits", f"landing/presskits/presskit-{i:03d}.pdf", None, "clean")
     return n_docx, n_pdf
 
 
@@ -238,6 +248,8 @@ def _events(landing: Path, world: World, rng: random.Random, people: list, bouti
             gt.field("events", file, line, "client_name", client.client_id, "PERSON", client.name)
             gt.field("events", file, line, "client_phone", client.client_id, "PHONE", client.phone)
             gt.plant("events", file, line, "note", client.client_id, note)
+            gt.fate("events", file, line, "opted_out" if client.opted_out else "personal_data",
+                    event_id=event["event_id"], client_id=client.client_id)
     handle.close()
     return written
 
@@ -258,14 +270,16 @@ def _transcripts(landing: Path, world: World, rng: random.Random, people: list, 
         line += 1
         handle.write(_jsonl({"client_id": client.client_id, "locale": client.locale, "transcript": doc.text}))
         gt.plant("transcripts", file, line, "transcript", client.client_id, doc)
+        gt.fate("transcripts", file, line, "opted_out" if client.opted_out else "personal_data", client_id=client.client_id)
         if i == 10:  # a record cut off by a crashed export: quarantine must catch it
             handle.write('{"client_id": "C999999", "locale": "fr", "transcript": "Conseillère : Bonjour\n')
             line += 1
+            gt.fate("transcripts", file, line, "broken")
     handle.close()
     return n + 1
 
 
-def _reviews(landing: Path, rng: random.Random, n: int) -> int:
+def _reviews(landing: Path, rng: random.Random, n: int, gt: GroundTruth) -> int:
     """Real public-domain (CC0) reviews, so filters meet genuine noise; a few carry line breaks."""
     (landing / "reviews").mkdir(parents=True)
     with gzip.open(REVIEWS_CSV, "rt", encoding="utf-8", newline="") as f:
@@ -281,6 +295,7 @@ def _reviews(landing: Path, rng: random.Random, n: int) -> int:
                 text = text.replace(". ", ".\n", 1)
             writer.writerow([r[""], r["Clothing ID"], r["Age"], r["Title"], text, r["Rating"],
                              r["Recommended IND"], r["Department Name"]])
+            gt.fate("reviews", "landing/reviews/reviews.csv", k + 1, "clean")
     return n
 
 
@@ -297,7 +312,7 @@ def _entity_spans(text: str, names: list[tuple[str, str]]) -> list[dict]:
     return sorted(spans, key=lambda s: s["start"])
 
 
-def _annotations(landing: Path, world: World, rng: random.Random, n: int) -> int:
+def _annotations(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTruth) -> int:
     """Experts label copy as high (specific craft detail) or low (vague marketing, spam), with ~5% noise."""
     (landing / "annotations").mkdir(parents=True)
     per_file = 1000
@@ -307,11 +322,12 @@ def _annotations(landing: Path, world: World, rng: random.Random, n: int) -> int
             p = rng.choice(world.products)
             roll = rng.random()
             if roll < 0.5:
-                text, label = prose.craft_text(rng, world, p), "high"
+                text, label, fate = prose.craft_text(rng, world, p), "high", "clean"
             elif roll < 0.85:
-                text, label = prose.vague_text(rng, world, p), "low"
+                text, label, fate = prose.vague_text(rng, world, p), "low", "low_quality"
             else:
-                text, label = prose.spam_text(rng), "low"
+                text, label, fate = prose.spam_text(rng), "low", "spam"
+            gt.fate("annotations", f"landing/annotations/export-{first // per_file:03d}.json", i - first + 1, fate)
             if rng.random() < 0.05:
                 label = "low" if label == "high" else "high"
             names = [("PRODUCT", p.name), ("COLLECTION", world.get("collection", p.collection).name)]
@@ -342,19 +358,21 @@ def _agency(landing: Path, world: World, rng: random.Random, n: int, looks: list
                 gt.pair((name, None), (file, i + 1), "exact", 1.0)
             else:
                 f.write(_jsonl({"wire_id": f"W{i:05d}", "body": prose.agency_wire(rng, world, rng.choice(world.products), i)}))
+            gt.fate("agency", file, i + 1, "unlicensed")
     return n
 
 
-def _archive(landing: Path, world: World, rng: random.Random, n: int) -> int:
+def _archive(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTruth) -> int:
     (landing / "archive").mkdir(parents=True)
     for i in range(n):
         products = rng.sample(world.products, 3)
         text = prose.essay(rng, world, products, f"From the archive, essay {i + 1}")
         (landing / "archive" / f"essay-{i:03d}.txt").write_text(text, encoding="utf-8", newline="\n")
+        gt.fate("archive", f"landing/archive/essay-{i:03d}.txt", None, "eval_only")
     return n
 
 
-def _notes(landing: Path, world: World, rng: random.Random, n: int) -> int:
+def _notes(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTruth) -> int:
     folder = landing / "notes"
     folder.mkdir(parents=True)
     artisans = world.all("artisan")
@@ -364,12 +382,40 @@ def _notes(landing: Path, world: World, rng: random.Random, n: int) -> int:
         day = (datetime(2023, 1, 1) + timedelta(days=rng.randrange(0, 700))).strftime("%Y-%m-%d")
         (folder / f"note-{i:04d}.txt").write_text(prose.workshop_note(rng, world, p, artisan.name, day),
                                                   encoding="utf-8", newline="\n")
+        gt.fate("notes", f"landing/notes/note-{i:04d}.txt", None, "clean")
     # Hostile files: a note saved by an old Windows tool in Latin-1, and an image misnamed .txt.
     latin = "2022-11-03 - Hélène, Atelier Pantin\nPièce à reprendre : coutures du côté gauche, cuir trop sec.\n"
     (folder / "note-latin1.txt").write_bytes(latin.encode("latin-1"))
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(rng.randrange(256) for _ in range(200))
     (folder / "note-scan.txt").write_bytes(png)
+    gt.fate("notes", "landing/notes/note-latin1.txt", None, "clean")
+    gt.fate("notes", "landing/notes/note-scan.txt", None, "broken")
     return n + 2
+
+
+def _contaminated_notes(landing: Path, world: World, rng: random.Random, n: int, gt: GroundTruth) -> int:
+    """True contamination: an artisan pastes a passage of an archive essay (evaluation only) into
+    a workshop note, with a word or two changed. The edits stay in the passage's first and last
+    words, so a 13-word run survives intact in its middle (what a decontaminator can find)."""
+    essays = sorted((landing / "archive").glob("essay-*.txt"))
+    artisans = world.all("artisan")
+    for i in range(n):
+        essay = essays[i % len(essays)]
+        paragraphs = [p for p in essay.read_text(encoding="utf-8").split("\n\n")[1:] if len(p.split()) >= 30]
+        words = rng.choice(paragraphs).split()[:60]
+        words[1] = words[1].upper()
+        words[-2] = rng.choice(["truly", "still", "again"])
+        passage = " ".join(words)
+        artisan = rng.choice(artisans)
+        p = rng.choice(world.products)
+        day = (datetime(2023, 1, 1) + timedelta(days=rng.randrange(0, 700))).strftime("%Y-%m-%d")
+        note = prose.workshop_note(rng, world, p, artisan.name, day)
+        name = f"note-quoted-{i:03d}.txt"
+        (landing / "notes" / name).write_text(note + "Copied from the archive for the apprentices: " + passage + "\n",
+                                              encoding="utf-8", newline="\n")
+        gt.fate("notes", f"landing/notes/{name}", None, "contaminated", passage=passage,
+                **{"from": f"landing/archive/{essay.name}"})
+    return n
 
 
 def folder_digest(folder: str | os.PathLike) -> str:

@@ -10,6 +10,14 @@ from assets.raw.simulator.clients import Planted
 from assets.raw.simulator.world import World
 
 
+# fate -> what curation must do: keep it (personal data redacted first), remove it, route it to
+# evaluation, or quarantine it at ingest; `contaminated` means the pasted passage must not reach
+# the corpus (the document may stay with the passage cut out).
+FATES = {"clean": "keep", "personal_data": "keep", "spam": "remove", "boilerplate": "remove", "other_language": "remove",
+         "exact_duplicate": "remove", "near_duplicate": "remove", "opted_out": "remove", "unlicensed": "remove",
+         "low_quality": "remove", "contaminated": "remove", "eval_only": "evaluate", "broken": "quarantine"}
+
+
 class GroundTruth:
     """Collects ground truth; personal data is streamed (it grows with the size)."""
 
@@ -17,6 +25,13 @@ class GroundTruth:
         self.folder = folder
         self.pii = open(folder / "pii.jsonl", "w", encoding="utf-8", newline="\n")
         self.pairs: list[dict] = []
+        self.fates: list[dict] = []
+
+    def fate(self, source: str, file: str, line: int | None, fate: str, **detail) -> None:
+        """What curation must do with one planted document (FATES), keyed by file and line."""
+        if fate not in FATES:
+            raise ValueError(f"unknown fate {fate!r}: one of {sorted(FATES)}")
+        self.fates.append({"source": source, "file": file, "line": line, "fate": fate, "expect": FATES[fate], **detail})
 
     def plant(self, source: str, file: str, line: int, field: str, client_id: str, doc: Planted) -> None:
         for kind, value, start in doc.spans:
@@ -39,6 +54,9 @@ def write_ground_truth(folder: Path, world: World, gt: GroundTruth, opted: list)
     pairs = sorted(gt.pairs, key=lambda r: (r["a"]["file"], r["a"]["line"] or 0, r["b"]["file"], r["b"]["line"] or 0))
     (folder / "near_duplicates.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in pairs),
                                                   encoding="utf-8", newline="\n")
+    fates = sorted(gt.fates, key=lambda r: (r["source"], r["file"], r["line"] or 0))
+    (folder / "fates.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in fates),
+                                        encoding="utf-8", newline="\n")
     (folder / "opted_out.json").write_text(json.dumps({
         "client_ids": sorted(c.client_id for c in opted), "emails": sorted(c.email for c in opted)}, indent=1) + "\n",
         encoding="utf-8", newline="\n")
@@ -74,6 +92,27 @@ same text, e.g. a lookbook page syndicated verbatim in the agency feed, or filed
 (a few words changed). `jaccard` is computed on sets of 5-word shingles of the lower-cased words
 (`\\w+`) of the document text (for web pages, the article's paragraphs joined by blank lines);
 near pairs are all at least 0.8. `b` is always the later copy: a deduplicator should keep `a`.
+
+## fates.jsonl — what curation must do with every planted document
+One row per document the landing folder holds (and per unreadable file): `source`, `file`, `line`
+(as in near_duplicates.jsonl; for `events`, the event's JSONL line, with `event_id` and
+`client_id`: an events document is a client's month, so every event of it shares the client's
+fate), `fate` and `expect` (what curation must do):
+
+| fate | expect | what it is |
+| --- | --- | --- |
+| clean | keep | house text: catalog, reference, lookbook, press, interviews, press kits, notes, reviews, craft annotations |
+| personal_data | keep | client text (transcripts, events) of a client who consented: kept with its personal data redacted (pii.jsonl) |
+| spam | remove | "Exclusive offer" pages in the press CMS, spam among the annotation tasks |
+| boilerplate | remove | "Page not found" pages: site chrome only |
+| other_language | remove | syndicated pages in German or Spanish (the house keeps en, fr, it) |
+| exact_duplicate, near_duplicate | remove | the later copy of a pair in near_duplicates.jsonl (the earlier one is clean) |
+| opted_out | remove | transcripts and events of clients in opted_out.json |
+| unlicensed | remove | the agency feed (rights none), copies of lookbook pages included |
+| low_quality | remove | vague marketing copy among the annotation tasks (labelled low) |
+| contaminated | remove | a workshop note into which an artisan pasted a passage of an archive essay (an evaluation-only document), lightly edited; `passage` is the pasted text and `from` the essay: the passage must not reach the corpus (the note may stay with it cut out) |
+| eval_only | evaluate | the archive essays (rights eval_only): evaluation only, never training |
+| broken | quarantine | the truncated transcript record and the binary note: ingest quarantines them |
 
 ## opted_out.json
 `client_ids` and `emails` of clients who withdrew consent. Their transcripts and events are in

@@ -9,7 +9,7 @@ import pytest
 
 from assets.cleaned.lineage import doc_lineage, main as lineage_main
 from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS
-from assets.cleaned.privacy import build_gazetteer, consent_step, privacy_gate_tables, redaction_step, shard_rights_table
+from assets.cleaned.privacy import build_gazetteer, consent_step, privacy_gate_tables, redaction_step
 from assets.cleaned.steps import run_steps
 from assets.core.ledger import Ledger
 from assets.raw.ingest import SCHEMA, documents_dir
@@ -64,20 +64,6 @@ def test_suites_pass_and_fail(published):
     evaluation = privacy_gate_tables(settings.storage, settings)["cleaned_evalset_rights"]
     assert gx.validate("cleaned_evalset_rights", evaluation).success
     assert not gx.validate("cleaned_evalset_rights", evaluation.assign(rights="none")).success
-    shards = shard_rights_table(settings.storage, settings)
-    assert gx.validate("tokenized_rights", shards).success
-    leaked = pd.concat([shards, shards.head(1).assign(doc_id="p1", rights="none")])
-    assert not gx.validate("tokenized_rights", leaked).success
-
-
-def test_shard_rights_come_from_ingest(published):
-    settings, _ = published
-    listing = "tokenized/shards/train-00000.docs.parquet"
-    docs = settings.storage.read_parquet(listing).to_pandas()
-    smuggled = pd.concat([docs, docs.head(1).assign(doc_id="p1", rights="train")])  # a shard that lies about rights
-    settings.storage.write_parquet(listing, pa.Table.from_pandas(smuggled, schema=DOCS_SCHEMA, preserve_index=False))
-    table = shard_rights_table(settings.storage, settings)
-    assert table.set_index("doc_id").at["p1", "rights"] == "none"
 
 
 def test_lineage_doc_and_shard(published, capsys):

@@ -86,14 +86,53 @@ def test_label_studio_shapes_and_missing_labels(make_settings):
         annotations_from_raw(raw.iloc[3:], settings)
 
 
-def test_decontamination_drops_shared_long_ngrams(make_settings):
-    settings = make_settings(privacy={"decontamination_ngram": 5})
-    evaluation = ["Question: which workshop finishes the Riviera tote by hand stitching? Answer: Pantin."]
-    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "source": "s", "text": [
-        "As everyone knows, the Riviera tote by hand stitching is famous.",  # shares 5 words
-        "The Riviera tote is stitched by hand.",  # only shorter overlaps
-        "WHICH workshop finishes the   Riviera tote, exactly?",  # case and spacing do not hide it
+def _decontam_settings(make_settings, **privacy):
+    return make_settings(privacy={"decontamination_ngram": 5, "decontamination_min_words": 4, "decontamination_window": 10,
+                                  "decontamination_min_piece": 20, "decontamination_max_docs": 2, **privacy})
+
+
+def test_decontamination_cuts_rare_evaluation_spans_and_ignores_common_phrases(make_settings):
+    from assets.cleaned.privacy import rare_eval_grams
+
+    settings = _decontam_settings(make_settings)
+    passage = "the ledgers show that ebene ostrich was bought from the little karoo even in the lean years"
+    evaluation = [passage, "Terms and conditions apply to every order placed online today.", "The Riviera tote is made of calfskin."]
+    long_note = "Cut the lining for the tote and checked every seam twice before noon. " * 2
+    training = ["Terms and conditions apply to every order placed online today. " + long_note] * 3  # a footer in 3 documents: common
+    docs = pd.DataFrame({"doc_id": list("abcde"), "source": "s", "text": [
+        long_note + "Copied: The LEDGERS show that Ebene ostrich was bought from the Little Karoo even in the lean years, " + long_note,
+        training[0],
+        long_note + "As the card says, the Riviera tote is made of calfskin. " + long_note,  # a QA answer sentence, whole
+        "the ledgers show that ebene ostrich was bought from the little karoo",  # nothing left once cut
+        long_note,
     ]})
-    _, reasons = decontamination_step(settings, evaluation)(docs)
-    assert list(reasons) == ["contamination", None, "contamination"]
-    assert decontamination_step(settings, [])(docs)[1].isna().all()
+    grams, found = rare_eval_grams(evaluation, training + list(docs["text"]), settings.params.privacy)
+    assert found["ignored_common_grams"] > 0
+    out, reasons = decontamination_step(settings, grams)(docs)
+    assert list(reasons) == [None, None, None, "contamination", None]
+    assert "ostrich" not in out.loc[0, "text"] and "Cut the lining" in out.loc[0, "text"]  # the span goes, the note stays
+    assert out.loc[1, "text"] == training[0]  # the common footer is not contamination
+    assert "calfskin" not in out.loc[2, "text"]
+    assert out.loc[4, "text"] == long_note
+    assert decontamination_step(settings, {})(docs)[1].isna().all()
+
+
+def test_decontamination_removes_a_document_split_into_too_many_pieces(make_settings):
+    from assets.cleaned.privacy.decontaminate import decontaminate
+
+    settings = _decontam_settings(make_settings, decontamination_max_pieces=2, decontamination_min_piece=1, decontamination_window=0)
+    grams = {5: frozenset({"one two three four five"})}
+    text = " filler words here and more filler ".join(["one two three four five"] * 4)
+    assert decontaminate(text, grams, settings.params.privacy) is None
+    assert decontaminate("one two three four five", grams, settings.params.privacy) is None
+
+
+def test_a_copy_of_a_heldout_document_is_removed_and_a_shared_sentence_is_not(make_settings):
+    settings = _decontam_settings(make_settings, decontamination_heldout_overlap=0.8, decontamination_heldout_min_words=10)
+    heldout_doc = "the atelier cuts every jacket by hand in pantin and the lining is silk from como always"
+    words = heldout_doc.split()
+    heldout = {5: frozenset(" ".join(words[i:i + 5]) for i in range(len(words) - 4))}
+    docs = pd.DataFrame({"doc_id": ["copy", "quote"], "source": "s", "text": [
+        heldout_doc.capitalize() + ".", "Our story: the atelier cuts every jacket by hand, then ships it with a note from the workshop and a card."]})
+    _, reasons = decontamination_step(settings, {}, heldout)(docs)
+    assert list(reasons) == ["contamination", None]
