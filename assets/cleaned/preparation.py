@@ -28,8 +28,10 @@ def heldout_step(doc_ids: frozenset[str]) -> Step:
 
 def text_steps(settings: Settings) -> list[Step]:
     """Main text out of HTML (clean.extract_html), then normalization."""
+    from assets.raw.readers import HTML_FORMATS  # the raw stage owns which formats hold HTML
+
     p = settings.params.clean
-    html = frozenset(s.name for s in settings.sources if s.format == "html")
+    html = frozenset(s.name for s in settings.sources if s.format in HTML_FORMATS)
     steps: list[Step] = [extract_step(html)] if p.extract_html else []
     return steps + [normalize_step(p.fix_unicode, p.min_chars)]
 
