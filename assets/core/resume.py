@@ -59,6 +59,8 @@ def place(out: Storage, unit: str, identity: dict, log: Optional[Callable[[dict]
         _say(log, {"resume": unit, "state": home.url(unit), "verdict": "starting fresh: the saved state was made with other " + differences(held, identity)})
     elif home.exists(unit):
         _say(log, {"resume": unit, "state": home.url(unit), "verdict": "starting fresh: the saved state has no identity"})
+    else:
+        _say(log, {"resume": unit, "state": home.url(unit), "verdict": "starting fresh: no saved state"})
     home.remove(unit)
     home.write_json(f"{unit}/{IDENTITY}", identity)
     return home

@@ -256,9 +256,20 @@ class Storage:
                     self._swap_local(area.path(unit), self.path(unit), area.path(f"{TRASH}/{unit}"))
                 else:
                     self._copy_remote(area, unit)
-            self.remove(f"{RESUME}/{unit}")  # the published unit supersedes its resumable state
+            if self.exists(f"{RESUME}/{unit}"):  # the published unit supersedes its resumable state
+                self.remove(f"{RESUME}/{unit}")
+                self._prune(posixpath.dirname(f"{RESUME}/{unit}"))
             fault.point("publish", unit)
         area.remove("")
+
+    def _prune(self, rel: str) -> None:
+        """Remove `rel` and its parents while they are empty folders (local only: S3 has none)."""
+        while self.is_local and rel:
+            try:
+                os.rmdir(self.path(rel))
+            except OSError:  # not empty, or not there
+                return
+            rel = posixpath.dirname(rel)
 
     def _swap_local(self, staged: str, final: str, trash: str) -> None:
         os.makedirs(os.path.dirname(final), exist_ok=True)
