@@ -8,6 +8,7 @@ against the process itself, since a run killed with SIGKILL never reports its en
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Optional, Sequence
 
 import dagster as dg
@@ -35,24 +36,31 @@ def staging_area(context, settings: Settings, stage: str, keys: Optional[Sequenc
 
 
 def run_liveness(instance: dg.DagsterInstance, me: str, log) -> Callable[[dict], bool]:
-    """`is_live(record)` for the records of assets/core/lock.py: a run is live while Dagster has it
-    queued, starting or started, unless it ran on this host and its process is gone. Such a run was
-    killed (SIGKILL, OOM): it is marked failed in the instance, so the UI stops showing it running.
-    A run this instance does not know is not live (one storage root, one Dagster instance)."""
+    """`is_live(record)` for the records of assets/core/lock.py. A run Dagster knows is live while
+    it is queued, starting or started, unless it ran on this host and its process is gone: such a
+    run was killed (SIGKILL, OOM) and is marked failed in the instance, so the UI stops showing it
+    running. A run Dagster does not know (another instance on the same root) counts as live unless
+    its process is this one or is gone on this host: a lease is never broken on a guess."""
     seen: dict[str, bool] = {}
 
     def is_live(record: dict) -> bool:
         run_id = record.get("run_id", "")
         if run_id not in seen:
             run = instance.get_run_by_id(run_id) if run_id else None
-            live = run is not None and not run.is_finished and lock.process_alive(record) is not False
-            if run is not None and not run.is_finished and not live:
-                message = (
-                    f"Marked failed by run {me}: its process (pid {record.get('pid')} on {record.get('host')}) "
-                    "is gone; it was killed before it could report its end."
-                )
-                instance.report_run_failed(run, message=message)
-                log.warning(f"run {run_id}: {message}")
+            alive = lock.process_alive(record)  # None: another host, or no process recorded
+            if run is None:
+                live = alive is None or (alive and record.get("pid") != os.getpid())
+            elif run.is_finished:
+                live = False
+            else:
+                live = alive is not False
+                if not live:
+                    message = (
+                        f"Marked failed by run {me}: its process (pid {record.get('pid')} on {record.get('host')}) "
+                        "is gone; it was killed before it could report its end."
+                    )
+                    instance.report_run_failed(run, message=message)
+                    log.warning(f"run {run_id}: {message}")
             seen[run_id] = live
         return seen[run_id]
 

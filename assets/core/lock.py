@@ -128,7 +128,8 @@ def acquire(storage: Storage, stage: str, keys: Sequence[str], me: dict, is_live
     raise LeaseHeld(
         f"{stage} partition {live[0].key!r} is being written by run {holder.get('run_id')} "
         f"(since {holder.get('since')}, pid {holder.get('pid')} on {holder.get('host')}); "
-        "this run wrote nothing and stops: launch it again once that run has finished"
+        f"this run wrote nothing and stops: launch it again once that run has finished (if it is known "
+        f"to be dead and Dagster cannot tell, delete {storage.url(live[0].rel)})"
     )
 
 

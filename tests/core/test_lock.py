@@ -97,7 +97,8 @@ def test_dagster_liveness_marks_a_killed_run_failed():
     is_live = run_liveness(instance, "me", log)
     assert is_live(lock.owner(started.run_id)), "a started run whose process runs is live"
     assert not is_live(lock.owner(done.run_id)), "a finished run is not, whatever its process"
-    assert not is_live(lock.owner("never-heard-of")), "a run this instance does not know is not"
+    assert not is_live(lock.owner("never-heard-of")), "an unknown run of this very process is over"
+    assert is_live({**lock.owner("other-instance"), "host": "node-7"}), "an unknown run elsewhere: no guessing"
     gone = {**lock.owner("started-run"), "pid_started": "0"}  # same pid, another process
     assert not run_liveness(instance, "me", log)(gone)
     assert instance.get_run_by_id("started-run").status == dg.DagsterRunStatus.FAILURE

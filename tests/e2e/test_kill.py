@@ -187,7 +187,16 @@ def test_second_launch_of_a_running_partition_is_refused(project_env, tmp_path):
             output = second.stdout + second.stderr
             assert second.returncode != 0
             assert f"is being written by run {holder}" in output and "this run wrote nothing" in output
-            assert [p.name for p in (data / "_staging").iterdir()] == [holder], "the refused run has no staging folder"
+            # a run the way the UI's run worker executes one: in a process of its own, on the shared instance
+            import dagster as dg
+
+            from orchestration.definitions import defs
+
+            ui = dg.materialize([*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.assets("source_registry"),
+                                instance=dg.DagsterInstance.get(), resources=defs.resources, raise_on_error=False)
+            failure = next(e for e in ui.all_events if e.event_type_value == "STEP_FAILURE")
+            assert not ui.success and f"is being written by run {holder}" in failure.event_specific_data.error.message
+            assert [p.name for p in (data / "_staging").iterdir()] == [holder], "the refused runs have no staging folder"
             assert not (data / "raw" / "documents").exists()
         finally:
             first.wait(timeout=900)
