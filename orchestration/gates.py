@@ -14,7 +14,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import close_area, holds, markdown_table, staged_partition_keys
+from assets.core.dagster_stage import markdown_table
+from assets.core.staging import close_area, holds, staged_partition_keys
 from assets.core.gate import Gate
 from orchestration import gx
 

@@ -15,7 +15,7 @@ import dagster as dg
 
 from assets.core import lock
 from assets.core.settings import Settings
-from assets.core.staging import RUN_FILE, close_area, holds, open_area, staged_partition_keys  # noqa: F401 - re-exported
+from assets.core.staging import open_area
 from assets.core.storage import Storage
 
 
