@@ -140,7 +140,7 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
     # <root>/_resume/<folder>/, which outlives the run, and the next run of the same recipe, params
     # and data continues from there; any other `out` resumes in place.
-    state = resumable.place(out, folder, {"described": described, "data_sha256": resumable.digest(manifest)}, log, prepare=rank == 0)
+    state = resumable.place(out, folder, {**described, "data_sha256": resumable.digest(manifest)}, log, prepare=rank == 0)
     if distributed:
         dist.barrier()  # rank 0 has cleared another identity's state before any rank reads it
     if state.exists(f"{folder}/trainer.pt"):
