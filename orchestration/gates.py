@@ -3,7 +3,8 @@
 The check validates the run's staged artifact with the stage's Great Expectations suites and
 publishes it only if every suite passes (write, audit, publish). A failure names the failed
 expectations in the check's metadata and in the run's log, fails the check, and so stops every
-downstream asset of the run; the published artifact stays the last good one.
+downstream asset of the run; the published artifact stays the last good one. Either way the
+check then gives back the run's lease on the stage's partitions (assets/core/staging.py).
 """
 
 
@@ -13,7 +14,8 @@ import dagster as dg
 import pandas as pd
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import markdown_table, staged_partition_keys
+from assets.core.dagster_stage import markdown_table
+from assets.core.staging import close_area, holds, staged_partition_keys
 from assets.core.gate import Gate
 from orchestration import gx
 
@@ -36,12 +38,16 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
         failures = [f"{o.suite}: {f.describe()}" for o in outcomes for f in o.failed]
         failing_rows = {o.suite: offending_rows(tables[o.suite], o) for o in outcomes if not o.success}
         if passed:
+            if not holds(settings.storage, gate.stage, keys, context.run.run_id):
+                raise dg.Failure(f"{gate.stage}: this run no longer holds its lease on {keys or 'the stage'} "
+                                 "(another run took it over): nothing published")
             settings.storage.publish(area, gate.outputs(settings, keys))
         else:
             context.log.error(
                 f"{gate.stage} gate FAILED, artifact not published; failed expectations: " + "; ".join(failures)
                 + "; offending rows: " + json.dumps(failing_rows, default=str)[:4000]
             )
+        close_area(settings.storage, gate.stage, context.run.run_id, keys)  # the staged area of a failed gate stays until reclaimed
         rows = [
             {"suite": o.suite, "expectation": x.describe(), "passed": x.success}
             for o in outcomes

@@ -25,6 +25,7 @@ from safetensors.torch import load_model, save_model
 
 from assets.checkpoints.data import TokenWindows, manifest_path
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
+from assets.core import resume as resumable
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.tokenized.shards import read_shard
@@ -136,8 +137,16 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
     gen = torch.Generator().manual_seed(seed)
     folder, start, records = run_dir(run), 0, []
     described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"), "recipe": run}
-    if out.exists(f"{folder}/trainer.pt"):
-        start, records = resume(out, folder, described, model, optimizer, gen, device)
+    # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
+    # <root>/_resume/<folder>/, which outlives the run, and the next run of the same recipe, params
+    # and data continues from there; any other `out` resumes in place.
+    state = resumable.place(out, folder, {**described, "data_sha256": resumable.digest(manifest)}, log, prepare=rank == 0)
+    if distributed:
+        dist.barrier()  # rank 0 has cleared another identity's state before any rank reads it
+    if state.exists(f"{folder}/trainer.pt"):
+        start, records = resume(state, folder, described, model, optimizer, gen, device)
+        if log:
+            log({"iter": start, "resumed_from": state.url(f"{folder}/trainer.pt")})
     ddp = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
     def record(entry: dict) -> None:
@@ -187,8 +196,10 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
             clock, clock_iter = time.perf_counter(), step
         if rank == 0 and (step % p.checkpoint_interval == 0 or step == p.max_iters):
             saving = time.perf_counter()
-            save(out, folder, described, model, optimizer, gen, step, records)
+            save(state, folder, described, model, optimizer, gen, step, records)
             clock += time.perf_counter() - saving  # the write is not a training step's time
+    if rank == 0:
+        resumable.deliver(state, out, folder)  # the finished checkpoint into `out`, for the gate
     if distributed:
         dist.barrier()
     return {"run": run, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records}

@@ -5,7 +5,11 @@ laptop and a bucket in production. Writes are atomic: a file is written to a tem
 renamed (locally) or copied (on S3) into place, so a reader never sees half an artifact.
 
 Write, audit, publish: a stage writes into `staging(stage, run_id)`, its gate validates that
-area, and only then does `publish` move the artifact over the published one.
+area, and only then does `publish` move the artifact over the published one. Publishing first
+writes its intent into the area (`_publish.json`: the units, the gate having passed), so a run
+killed halfway through is rolled forward by `finish_publish` at the next run's start: each
+published unit ends the old version or the new one whole. State a stage keeps between runs (a
+training run's checkpoints) lives under `_resume/<unit>/` and is superseded when `unit` is published.
 
 On S3, credentials and the endpoint come from the usual AWS settings (environment, profiles,
 instance roles; AWS_ENDPOINT_URL for a non-AWS endpoint). They never appear in a root, a URL, a
@@ -23,7 +27,7 @@ import posixpath
 import shutil
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 from urllib.parse import urlsplit
 
 import fsspec
@@ -31,7 +35,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.spec import AbstractBufferedFile
 
+from assets.core import fault
+
 STAGING = "_staging"
+RESUME = "_resume"
+PUBLISHING = "_publish.json"  # in a staging area: the units being published
+TRASH = "_trash"  # in a staging area: the versions a local publish replaced, removed with the area
+TEMPORARY = ".tmp-"  # the mark of a write in progress (or killed in progress)
 
 
 class StorageError(RuntimeError):
@@ -106,6 +116,15 @@ class Storage:
     def staging(self, stage: str, run_id: str) -> "Storage":
         return self.child(f"{STAGING}/{run_id}/{stage}")
 
+    def staging_of(self) -> Optional[tuple["Storage", str, str]]:
+        """(root, run id, stage) when this storage is `root.staging(stage, run_id)`, else None
+        (a worker process only has the area's URL)."""
+        head, sep, tail = self.root.rpartition(f"/{STAGING}/")
+        parts = tail.split("/")
+        if not sep or len(parts) != 2 or not all(parts):
+            return None
+        return Storage(head or "/"), parts[0], parts[1]
+
     # -- reading ---------------------------------------------------------------------------
     def exists(self, rel: str) -> bool:
         return self._call("check", rel, self.fs.exists, self.path(rel))
@@ -154,7 +173,7 @@ class Storage:
         upload aborted) and the temporary object removed.
         """
         final = self.path(rel)
-        temp = f"{final}.tmp-{uuid.uuid4().hex[:12]}"
+        temp = f"{final}{TEMPORARY}{uuid.uuid4().hex[:12]}"
         if self.is_local:
             os.makedirs(posixpath.dirname(final), exist_ok=True)
         handle = self._call("write", rel, self.fs.open, temp, mode)
@@ -165,6 +184,7 @@ class Storage:
         except BaseException:
             self._abandon(handle, temp)
             raise
+        fault.point("commit", self.url(rel))
 
     def _abandon(self, handle, temp: str) -> None:
         try:
@@ -212,26 +232,53 @@ class Storage:
 
         Locally each unit is swapped in with renames; on S3 objects are copied, the ones the new
         version no longer has are deleted, and the unit's own `manifest.json` (if any) goes last.
+        The intent is written first, so `finish_publish` can complete what a kill interrupted.
         """
         for unit in units:
             if not area.exists(unit):
                 raise StorageError(f"publish {area.url(unit)}: the staged artifact is missing")
-            if self.is_local and area.is_local:
-                self._swap_local(area.path(unit), self.path(unit))
-            else:
-                self._copy_remote(area, unit)
+        area.write_json(PUBLISHING, {"units": list(units)})
+        self._move_in(area, units)
+
+    def finish_publish(self, area: "Storage") -> Optional[list[str]]:
+        """Complete a publish a killed run began (its gate had passed): the units still staged are
+        moved in, the others already were. Returns the units, or None if `area` was not publishing."""
+        if not area.exists(PUBLISHING):
+            return None
+        units = area.read_json(PUBLISHING)["units"]
+        self._move_in(area, units)
+        return units
+
+    def _move_in(self, area: "Storage", units: list[str]) -> None:
+        for unit in units:
+            if area.exists(unit):  # locally a unit already swapped in is no longer staged
+                if self.is_local and area.is_local:
+                    self._swap_local(area.path(unit), self.path(unit), area.path(f"{TRASH}/{unit}"))
+                else:
+                    self._copy_remote(area, unit)
+            if self.exists(f"{RESUME}/{unit}"):  # the published unit supersedes its resumable state
+                self.remove(f"{RESUME}/{unit}")
+                self._prune(posixpath.dirname(f"{RESUME}/{unit}"))
+            fault.point("publish", unit)
         area.remove("")
 
-    def _swap_local(self, staged: str, final: str) -> None:
+    def _prune(self, rel: str) -> None:
+        """Remove `rel` and its parents while they are empty folders (local only: S3 has none)."""
+        while self.is_local and rel:
+            try:
+                os.rmdir(self.path(rel))
+            except OSError:  # not empty, or not there
+                return
+            rel = posixpath.dirname(rel)
+
+    def _swap_local(self, staged: str, final: str, trash: str) -> None:
         os.makedirs(os.path.dirname(final), exist_ok=True)
-        trash = f"{final}.old-{uuid.uuid4().hex[:12]}"
         if os.path.lexists(final):
-            os.replace(final, trash)
+            if os.path.lexists(trash):
+                shutil.rmtree(trash) if os.path.isdir(trash) else os.remove(trash)
+            os.makedirs(os.path.dirname(trash), exist_ok=True)
+            os.replace(final, trash)  # a kill here leaves `final` missing: finish_publish renames `staged` in
         os.replace(staged, final)
-        if os.path.isdir(trash):
-            shutil.rmtree(trash)
-        elif os.path.lexists(trash):
-            os.remove(trash)
 
     def _copy_remote(self, area: "Storage", unit: str) -> None:
         if not area._call("check", unit, area.fs.isdir, area.path(unit)):

@@ -167,3 +167,65 @@ def test_credentials_never_shown(bucket, monkeypatch):
     with pytest.raises(StorageError, match="credentials in the URL are refused") as caught:
         Storage(f"s3://AKIDEXAMPLE:{secret}@{bucket}/data")
     assert secret not in str(caught.value) and "AKIDEXAMPLE" not in str(caught.value)
+
+
+# -- runs that survive a kill, on S3 -------------------------------------------------------------
+class Killed(BaseException):
+    """Stands in for SIGKILL inside one process: nothing after the fault point runs."""
+
+
+def test_publish_killed_midway_on_s3_is_rolled_forward(bucket, monkeypatch):
+    from assets.core import fault, staging
+
+    root = Storage(f"s3://{bucket}/data")
+    root.write_text("tokenized/shards/train-00000.bin", "old")
+    root.write_text("tokenized/shards/train-00001.bin", "stale")
+    root.write_json("tokenized/manifest.json", {"v": 1})
+    area = staging.open_area(root, "tokenized", "run-1", None, lambda r: r["run_id"] == "run-1", print)
+    area.write_text("tokenized/shards/train-00000.bin", "new")
+    area.write_json("tokenized/manifest.json", {"v": 2})
+    # killed after the first new shard landed: the old manifest still describes the old shards
+    monkeypatch.setenv("ATELIER_FAULT", "commit:data/tokenized/shards/train-00000.bin")
+    monkeypatch.setattr(fault.os, "kill", lambda pid, sig: (_ for _ in ()).throw(Killed()))
+    fault._seen.clear()
+    with pytest.raises(Killed):
+        root.publish(area, ["tokenized/shards", "tokenized/manifest.json"])
+    monkeypatch.delenv("ATELIER_FAULT")
+    assert root.read_json("tokenized/manifest.json") == {"v": 1}
+    staging.open_area(root, "reports", "run-2", None, lambda r: r["run_id"] == "run-2", print)
+    assert root.read_json("tokenized/manifest.json") == {"v": 2}
+    assert [k for k in keys(bucket) if "/tokenized/" in k] == ["data/tokenized/manifest.json", "data/tokenized/shards/train-00000.bin"]
+    assert not [k for k in keys(bucket) if "run-1" in k], "the killed run's staging and lease are reclaimed"
+    assert open_uploads(bucket) == []
+
+
+def test_leases_and_reclaim_on_s3(bucket):
+    from assets.core import lock, staging
+
+    root = Storage(f"s3://{bucket}/data")
+    live = {"run-a"}
+    is_live = lambda record: record["run_id"] in live  # noqa: E731
+    staging.open_area(root, "checkpoints", "run-a", ["curated"], is_live, print).write_text("checkpoints/curated/x", "a")
+    with pytest.raises(lock.LeaseHeld, match="run-a"):
+        staging.open_area(root, "checkpoints", "run-b", ["raw", "curated"], lambda r: r["run_id"] in live | {"run-b"}, print)
+    assert not [k for k in keys(bucket) if "run-b" in k], "the refused run wrote nothing"
+    live.clear()  # run-a was killed
+    root.write_text("_resume/checkpoints/curated/trainer.pt", "state")
+    staging.open_area(root, "checkpoints", "run-c", ["curated"], lambda r: r["run_id"] == "run-c", print)
+    assert [k for k in keys(bucket) if "run-a" in k] == [], "the dead run's staging folder and ticket are gone"
+    assert "data/_resume/checkpoints/curated/trainer.pt" in keys(bucket), "resumable state stays until published"
+
+
+def test_resumable_state_on_s3(bucket):
+    from assets.core import resume
+
+    root = Storage(f"s3://{bucket}/data")
+    area = root.staging("checkpoints", "run-1")
+    home = resume.place(area, "checkpoints/curated", {"train": {"lr": 0.003}})
+    assert home.url() == f"s3://{bucket}/data/_resume"
+    home.write_text("checkpoints/curated/trainer.pt", "state at 20")
+    home.write_text("checkpoints/curated/model.safetensors", "weights")
+    resume.deliver(home, area, "checkpoints/curated")
+    assert sorted(area.glob("checkpoints/curated/*")) == ["checkpoints/curated/model.safetensors", "checkpoints/curated/trainer.pt"]
+    root.publish(area, ["checkpoints/curated"])
+    assert [k for k in keys(bucket)] == ["data/checkpoints/curated/model.safetensors", "data/checkpoints/curated/trainer.pt"]

@@ -1,0 +1,87 @@
+"""Resumable state across runs: a training run staged by one run and killed is continued by the
+next run's staging area, ends identical, and state of other params or data is never resumed."""
+
+from __future__ import annotations
+
+import pytest
+
+from assets.checkpoints import train
+from assets.core import resume
+from assets.core.storage import Storage
+from assets.tokenized import shards
+from tests.tokenized.fixtures import settings_for, write_corpora
+
+TRAIN = {"max_iters": 30, "eval_interval": 5, "eval_iters": 2, "checkpoint_interval": 10, "batch_size": 4, "block_size": 32, "warmup_iters": 5, "threads": 1, "device": "cpu", "min_loss_drop": 0.0}
+
+
+class Killed(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("resume") / "data"
+    settings = settings_for(root)
+    write_corpora(settings.storage, n=120)
+    shards.build_tokenized(settings, settings.storage)
+    return root
+
+
+def test_place_is_the_output_itself_outside_staging(tmp_path):
+    out = Storage(str(tmp_path))
+    assert resume.place(out, "checkpoints/curated", {"a": 1}) is out
+    assert not out.exists("_resume")
+
+
+def test_identity_decides(tmp_path):
+    storage = Storage(str(tmp_path))
+    said = []
+    home = resume.place(storage.staging("checkpoints", "run-1"), "checkpoints/curated", {"train": {"lr": 0.003}, "data": "d1"}, said.append)
+    assert home.url() == storage.url("_resume")
+    home.write_text("checkpoints/curated/trainer.pt", "state at 10")
+    home.write_text("checkpoints/curated/trainer.pt.tmp-0123456789ab", "killed mid-write")
+    again = resume.place(storage.staging("checkpoints", "run-2"), "checkpoints/curated", {"train": {"lr": 0.003}, "data": "d1"}, said.append)
+    assert again.read_text("checkpoints/curated/trainer.pt") == "state at 10"
+    assert again.glob("checkpoints/curated/*") == ["checkpoints/curated/_identity.json", "checkpoints/curated/trainer.pt"]
+    resume.place(storage.staging("checkpoints", "run-3"), "checkpoints/curated", {"train": {"lr": 0.001}, "data": "d2"}, said.append)
+    assert not storage.exists("_resume/checkpoints/curated/trainer.pt")
+    assert "starting fresh" in said[-1]["verdict"] and "train.lr (0.003 -> 0.001)" in said[-1]["verdict"] and "data ('d1' -> 'd2')" in said[-1]["verdict"]
+
+
+def test_next_run_continues_a_killed_staged_run(root, tmp_path):
+    whole = Storage(str(tmp_path / "whole"))
+    expected = train.train(settings_for(root, train=TRAIN), whole, "curated")
+
+    data = Storage(str(root))
+    said = []
+
+    def crash_at_15(record):
+        said.append(record)
+        if record.get("iter") == 15:
+            raise Killed
+
+    with pytest.raises(Killed):
+        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "killed-run"), "curated", crash_at_15)
+    assert data.exists("_resume/checkpoints/curated/trainer.pt")
+    successor = data.staging("checkpoints", "next-run")
+    log = []
+    result = train.train(settings_for(root, train=TRAIN), successor, "curated", log.append)
+    assert any(r.get("resumed_from") and r["iter"] == 10 for r in log), "the successor starts past iteration 0"
+    assert "continuing" in log[0]["verdict"]
+    assert successor.read_bytes("checkpoints/curated/model.safetensors") == whole.read_bytes("checkpoints/curated/model.safetensors")
+    assert [r["val_loss"] for r in result["records"]] == [r["val_loss"] for r in expected["records"]]
+    assert successor.glob("checkpoints/curated/*") == [f"checkpoints/curated/{n}" for n in ("config.json", "metrics.jsonl", "model.safetensors", "trainer.pt")]
+    data.publish(successor, ["checkpoints/curated"])
+    assert not data.exists("_resume/checkpoints/curated"), "publishing supersedes the state"
+    data.remove("checkpoints")
+
+
+def test_state_of_other_params_is_never_resumed(root):
+    data = Storage(str(root))
+    with pytest.raises(Killed):
+        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "a"), "curated", lambda r: (_ for _ in ()).throw(Killed()) if r.get("iter") == 15 else None)
+    log = []
+    train.train(settings_for(root, train={**TRAIN, "learning_rate": 1e-3}), data.staging("checkpoints", "b"), "curated", log.append)
+    assert "starting fresh" in log[0]["verdict"] and "train.learning_rate" in log[0]["verdict"]
+    assert not any("resumed_from" in r for r in log) and log[1]["iter"] == 0
+    data.remove("_resume")
