@@ -28,10 +28,9 @@ DATA = PROJECT.parent / "shared" / "data"
 REVIEWS = DATA / "womens_clothing_reviews" / "womens_clothing_ecommerce_reviews.csv"
 PAGES = DATA / "html_article_extraction_benchmark" / "html"
 CHATS = DATA / "abcd_customer_service_dialogues" / "abcd_sample.json"
-# The archive as exports usually come: gzip-compressed. The raw stage reads plain files today;
-# set to True once it decompresses .gz transparently (issue 15, item 1).
-COMPRESSED = False
-N_REVIEWS, N_PAGES, N_PRODUCTS = 600, 40, 80
+# The archive as exports usually come: gzip-compressed (the WARC crawl is gzip per record anyway).
+COMPRESSED = True
+N_REVIEWS, N_PAGES, N_CRAWLED, N_PRODUCTS = 600, 40, 12, 80
 MATERIALS = {"Knits": "cotton jersey", "Dresses": "viscose crepe", "Blouses": "silk", "Sweaters": "merino wool", "Pants": "cotton twill",
              "Jeans": "denim", "Fine gauge": "cashmere", "Skirts": "linen", "Jackets": "boiled wool", "Outerwear": "boiled wool",
              "Lounge": "modal", "Swim": "recycled nylon", "Shorts": "cotton twill", "Sleep": "organic cotton", "Legwear": "recycled nylon",
@@ -49,6 +48,26 @@ def _write(path: Path, data: bytes) -> Path:
         path = path.with_name(path.name + ".gz")
         data = gzip.compress(data, mtime=0)
     path.write_bytes(data)
+    return path
+
+
+def write_crawl(path: Path, pages: list[Path]) -> Path:
+    """A crawl of some pages as a crawler keeps it: request + response records, one image response."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for page in pages:
+            url = f"https://news.example.org/{page.name.split('.')[0][:16]}"
+            request = StatusAndHeaders("GET / HTTP/1.1", [("Host", "news.example.org")], is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=request))
+            response = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(gzip.decompress(page.read_bytes())), http_headers=response))
+        logo = StatusAndHeaders("200 OK", [("Content-Type", "image/png")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://news.example.org/logo.png", "response",
+                                                      payload=io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), http_headers=logo))
     return path
 
 
@@ -84,12 +103,13 @@ def write_archive(root: Path) -> dict[str, int]:
     with open(REVIEWS, newline="", encoding="utf-8") as f:
         review_rows = [row for _, row in zip(range(N_REVIEWS + 1), csv.reader(f))]
     _write(exports / "reviews" / "reviews.csv", _csv(review_rows))
-    pages = sorted(PAGES.glob("*.html.gz"))[:N_PAGES]
+    every_page = sorted(PAGES.glob("*.html.gz"))
+    pages, crawled = every_page[:N_PAGES], every_page[N_PAGES:N_PAGES + N_CRAWLED]
+    write_crawl(exports / "crawl" / "crawl-00000.warc.gz", crawled)
     for page in pages:
         _write(exports / "pages" / page.name[: -len(".gz")], gzip.decompress(page.read_bytes()))
     chats = json.loads(CHATS.read_text(encoding="utf-8"))
-    lines = [json.dumps({"convo_id": c["convo_id"], "text": "\n".join(f"{who}: {said}" for who, said in c["original"])}) for c in chats]
-    _write(exports / "crm" / "chats.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+    _write(exports / "crm" / "chats.json", CHATS.read_bytes())  # the CRM's JSON array as exported: turns are [speaker, text]
     catalog = catalog_rows(reviews)
     _write(exports / "pim" / "pim_export.csv", _csv(catalog))
     gz = ".gz" if COMPRESSED else ""
@@ -97,13 +117,14 @@ def write_archive(root: Path) -> dict[str, int]:
         {"name": "reviews", "uri": f"exports/reviews/*.csv{gz}", "format": "csv", "text_field": "Review Text", "rights": "train",
          "pii": "possible", "kind": "review", "language": "en"},
         {"name": "pages", "uri": f"exports/pages/*.html{gz}", "format": "html", "rights": "train", "pii": "none", "kind": "press"},
-        {"name": "chats", "uri": f"exports/crm/*.jsonl{gz}", "format": "jsonl", "text_field": "text", "rights": "train", "pii": "client",
+        {"name": "crawl", "uri": "exports/crawl/*.warc.gz", "format": "warc", "rights": "train", "pii": "none", "kind": "press"},
+        {"name": "chats", "uri": f"exports/crm/*.json{gz}", "format": "json", "text_field": "original", "rights": "train", "pii": "client",
          "kind": "transcript", "language": "en"},
         {"name": "catalog", "uri": f"exports/pim/pim_*.csv{gz}", "format": "csv", "text_field": "Long Description", "rights": "train",
          "pii": "none", "kind": "catalog", "language": "en", "entities": MAPPING},
     ]
     (root / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
-    return {"reviews": N_REVIEWS, "pages": len(pages), "chats": len(chats), "catalog": len(catalog) - 1}
+    return {"reviews": N_REVIEWS, "pages": len(pages), "crawl": len(crawled), "chats": len(chats), "catalog": len(catalog) - 1}
 
 
 def env_for(root: Path, params: Path) -> dict[str, str]:
