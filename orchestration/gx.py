@@ -162,6 +162,12 @@ def data_docs_index() -> Path:
     return EXPECTATIONS_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
+def latest_validation_page(suite: str) -> Path | None:
+    """The Data Docs page of the newest validation with `suite`: the file to open after a failure."""
+    pages = sorted((data_docs_index().parent / "validations" / suite).rglob("*.html"), key=lambda p: p.stat().st_mtime)
+    return pages[-1] if pages else None
+
+
 def self_contained(site: Path) -> list[Path]:
     """Point every page of the Data Docs site at local copies of the scripts, styles and logo it
     would load from CDNs, so it renders where they are blocked. Returns the pages rewritten."""
