@@ -179,7 +179,7 @@ class RunWatcher:
         return f"{at - self.started[step]:.1f}s" if step in self.started else ""
 
 
-def run_one(cmd: list[str], env: dict, log_path: Path, progress_path: Path, watcher: RunWatcher) -> int:
+def run_one(cmd: list[str], env: dict, log_path: Path, bars: Reader, watcher: RunWatcher) -> int:
     """One `dagster asset materialize`: its output into the log file, its events on the console."""
     run_ids: list[str] = []
     with open(log_path, "a") as log:
@@ -197,7 +197,6 @@ def run_one(cmd: list[str], env: dict, log_path: Path, progress_path: Path, watc
 
         reader_thread = threading.Thread(target=tee, daemon=True)
         reader_thread.start()
-        bars = Reader(progress_path)
         while process.poll() is None:
             time.sleep(0.5)
             if run_ids:
@@ -266,11 +265,11 @@ def main(argv: list[str]) -> int:
     watcher = RunWatcher(dg.DagsterInstance.get(), Console())
     watcher.console.line(f"event log: {log_path}")
     timings: list[tuple[str, int, float]] = []
-    code = 0
+    bars, code = Reader(progress_path), 0
     for groups, cmd in zip(runs, commands):
         watcher.console.line(f"{' + '.join(groups)}:")
         started = time.time()
-        code = run_one(cmd, env, log_path, progress_path, watcher)
+        code = run_one(cmd, env, log_path, bars, watcher)
         timings.append((" + ".join(groups), code, time.time() - started))
         if code:
             break
