@@ -8,10 +8,12 @@ its pandas data source and its single dataframe asset are declared in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -176,12 +178,25 @@ def self_contained(site: Path) -> list[Path]:
     urls = json.loads((VENDOR / "urls.json").read_text())
     local = site / "static" / "vendor"
     if not (local / "urls.json").exists() or (local / "urls.json").read_bytes() != (VENDOR / "urls.json").read_bytes():
-        shutil.rmtree(local, ignore_errors=True)
-        shutil.copytree(VENDOR, local)
+        # Atomic: validations in two processes (tests, a UI run beside a CLI run) may both get here.
+        fresh = Path(tempfile.mkdtemp(dir=site / "static", prefix=".vendor-"))
+        shutil.copytree(VENDOR, fresh, dirs_exist_ok=True)
+        stale = fresh.with_name(fresh.name + "-stale")
+        with contextlib.suppress(FileNotFoundError):
+            local.rename(stale)
+        try:
+            fresh.rename(local)
+        except OSError:  # another process put its copy (the same files) in place first
+            shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
     images = site / "static" / "images"
     rewritten = []
-    for page in [*site.rglob("*.html"), *site.glob("static/styles/*.css")]:
-        text = page.read_text()
+    pages = [site / "index.html", *site.glob("expectations/**/*.html"), *site.glob("validations/**/*.html"), *site.glob("static/styles/*.css")]
+    for page in pages:
+        try:
+            text = page.read_text()
+        except FileNotFoundError:  # GX had not written it (yet)
+            continue
         if "https://" not in text:
             continue
         up = os.path.relpath(site / "static", page.parent)
@@ -190,7 +205,10 @@ def self_contained(site: Path) -> list[Path]:
         for url, rel in urls.items():
             new = new.replace(f'"{url}"', f'"{up}/vendor/{rel}"')
         if new != text:
-            page.write_text(new)
+            handle, temp = tempfile.mkstemp(dir=page.parent, prefix=f".{page.name}.", suffix=".tmp")
+            with os.fdopen(handle, "w") as f:
+                f.write(new)
+            os.replace(temp, page)  # a reader sees the old page or the new one, never half
             rewritten.append(page)
     return rewritten
 
