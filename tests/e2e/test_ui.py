@@ -71,9 +71,10 @@ def fresh_clone(tmp_path, monkeypatch) -> tuple[Path, dict]:
     for venv in (".venv", ".venv-dvc"):
         (root / venv).symlink_to((PROJECT / venv).resolve())
     assert not (root / "sample").exists() and not (root / "data").exists()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ATELIER_", "DAGSTER_"))}
+    project_settings = [k for k in os.environ if k.startswith(("ATELIER_", "DAGSTER_")) and k != "ATELIER_SCREENSHOTS"]
+    env = {k: v for k, v in os.environ.items() if k not in project_settings}
     env.update({"ATELIER_PARAMS": str(write_params(tmp_path / "params.yaml")), "PYTHONPATH": str(root)})
-    for key in [k for k in os.environ if k.startswith(("ATELIER_", "DAGSTER_"))]:
+    for key in project_settings:
         monkeypatch.delenv(key)
     return root, env
 
