@@ -50,4 +50,4 @@ repro: install
 	dvc repro
 
 clean:
-	rm -rf data sample .dagster/storage .dagster/history .dagster/logs .dagster/schedules
+	rm -rf data sample .dagster/storage .dagster/history .dagster/logs .dagster/schedules .dagster/stage-logs
