@@ -230,6 +230,10 @@ def summary(settings, timings: list[tuple[str, int, float]], watcher: RunWatcher
                 say(f"  open: {latest_validation_page(suite) or data_docs_index()} (suite {suite}, in Data Docs)")
         for error in watcher.step_errors:
             say(f"failed step {error[:2000]}")
+        if not (watcher.failed_checks or watcher.step_errors):  # failed before any step ran
+            say("the run's last lines:")
+            for line in log_path.read_text().splitlines()[-15:]:
+                say(f"  {line[:300]}")
         say(f"open: {log_path} (Dagster's full event log)")
         return
     if timings and timings[-1][0] == "reports":
