@@ -8,8 +8,12 @@ its pandas data source and its single dataframe asset are declared in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-EXPECTATIONS_DIR = Path(os.environ.get("ATELIER_EXPECTATIONS", Path(__file__).resolve().parent.parent / "expectations"))
+PROJECT = Path(__file__).resolve().parent.parent
+EXPECTATIONS_DIR = Path(os.environ.get("ATELIER_EXPECTATIONS", PROJECT / "expectations"))
+# Data Docs' CDN scripts and styles, pinned and copied from npm (deploy/datadocs/build_vendor.py).
+VENDOR = PROJECT / "deploy" / "datadocs" / "vendor"
+# GX's logos, from its S3 bucket; the site ships logo-long.png in static/images.
+GX_ASSET = re.compile(r"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([\w.-]+)[^\"')]*")
 DATASOURCE, ASSET, BATCH = "atelier", "frame", "whole"
 
 
@@ -129,6 +138,7 @@ def validate(suite: str, table: pd.DataFrame, parameters: dict[str, Any] | None 
         )
     )
     run = checkpoint.run(batch_parameters={"dataframe": table}, expectation_parameters=parameters or {})
+    self_contained(data_docs_index().parent)
     result = next(iter(run.run_results.values()))
     outcomes = []
     for item in result.results:
@@ -152,6 +162,55 @@ def validate(suite: str, table: pd.DataFrame, parameters: dict[str, Any] | None 
 
 def data_docs_index() -> Path:
     return EXPECTATIONS_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def latest_validation_page(suite: str) -> Path | None:
+    """The Data Docs page of the newest validation with `suite`: the file to open after a failure."""
+    pages = sorted((data_docs_index().parent / "validations" / suite).rglob("*.html"), key=lambda p: p.stat().st_mtime)
+    return pages[-1] if pages else None
+
+
+def self_contained(site: Path) -> list[Path]:
+    """Point every page of the Data Docs site at local copies of the scripts, styles and logo it
+    would load from CDNs, so it renders where they are blocked. Returns the pages rewritten."""
+    if not site.is_dir():
+        return []
+    urls = json.loads((VENDOR / "urls.json").read_text())
+    local = site / "static" / "vendor"
+    if not (local / "urls.json").exists() or (local / "urls.json").read_bytes() != (VENDOR / "urls.json").read_bytes():
+        # Atomic: validations in two processes (tests, a UI run beside a CLI run) may both get here.
+        fresh = Path(tempfile.mkdtemp(dir=site / "static", prefix=".vendor-"))
+        shutil.copytree(VENDOR, fresh, dirs_exist_ok=True)
+        stale = fresh.with_name(fresh.name + "-stale")
+        with contextlib.suppress(FileNotFoundError):
+            local.rename(stale)
+        try:
+            fresh.rename(local)
+        except OSError:  # another process put its copy (the same files) in place first
+            shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+    images = site / "static" / "images"
+    rewritten = []
+    pages = [site / "index.html", *site.glob("expectations/**/*.html"), *site.glob("validations/**/*.html"), *site.glob("static/styles/*.css")]
+    for page in pages:
+        try:
+            text = page.read_text()
+        except FileNotFoundError:  # GX had not written it (yet)
+            continue
+        if "https://" not in text:
+            continue
+        up = os.path.relpath(site / "static", page.parent)
+        logo = lambda m: f"{up}/images/{m.group(1) if (images / m.group(1)).exists() else 'logo-long.png'}"  # noqa: E731
+        new = GX_ASSET.sub(logo, text)
+        for url, rel in urls.items():
+            new = new.replace(f'"{url}"', f'"{up}/vendor/{rel}"')
+        if new != text:
+            handle, temp = tempfile.mkstemp(dir=page.parent, prefix=f".{page.name}.", suffix=".tmp")
+            with os.fdopen(handle, "w") as f:
+                f.write(new)
+            os.replace(temp, page)  # a reader sees the old page or the new one, never half
+            rewritten.append(page)
+    return rewritten
 
 
 def canonicalize() -> list[str]:

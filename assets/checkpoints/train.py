@@ -26,6 +26,7 @@ from safetensors.torch import load_model, save_model
 from assets.checkpoints.data import TokenWindows, manifest_path
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
 from assets.core import resume as resumable
+from assets.core.progress import progress
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.tokenized.shards import read_shard
@@ -161,6 +162,7 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
     # ms_per_iter and tokens/s time training steps only (data fetch, forward, backward, optimizer
     # step): validation and checkpoint writes are excluded, as in nanoGPT's per-iteration time
     clock, clock_iter = time.perf_counter(), start
+    bar = progress(p.max_iters, f"train {run}", start=start, enabled=rank == 0)
     for it in range(start, p.max_iters):
         lr = lr_at(it, p)
         for group in optimizer.param_groups:
@@ -180,6 +182,7 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step = it + 1
+        bar.update()
         if step % p.eval_interval == 0 or step == p.max_iters:
             if distributed:
                 dist.all_reduce(total)

@@ -1,9 +1,13 @@
-"""The UI in a real browser: `dagster dev` on 127.0.0.1, Debian Chromium driven by Playwright.
+"""The UI in a real browser, from a fresh clone as the README says: `make dev`, then *Materialize all*.
 
-Clicks *Materialize all* on the asset graph and launches the backfill over every partition (the
-sources of `raw_documents`, the recipes of `checkpoint`), waits until the whole chain succeeded and
-both recipes were trained before the report, checks the five groups and their gates are shown, and
-saves screenshots under the test's folder (and $ATELIER_SCREENSHOTS if set).
+The clone is the working tree's files (tracked and untracked, not ignored) in a new folder, with
+the existing environments linked in (`make` is told not to rebuild them) and nothing else: no
+sample, no data, no Dagster history. `make dev` must make the sample itself (300 documents here,
+and fast params, to keep the test short) and start `dagster dev` on 127.0.0.1; Debian Chromium
+driven by Playwright clicks *Materialize all* on the asset graph and launches the backfill over
+every partition (the sources of `raw_documents`, the recipes of `checkpoint`), waits until the
+whole chain succeeded and both recipes were trained before the report, checks the five groups and
+their gates are shown, and saves screenshots under the test's folder (and $ATELIER_SCREENSHOTS).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT, VENV_BIN
+from tests.conftest import PROJECT, write_params
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -52,16 +56,42 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer in {timeout} s")
 
 
+def working_tree_files() -> list[str]:
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT, capture_output=True, text=True, check=True)
+    return [line for line in out.stdout.splitlines() if line and (PROJECT / line).is_file()]
+
+
 @pytest.fixture
-def dagster_dev(project_env, tmp_path):
+def fresh_clone(tmp_path, monkeypatch) -> tuple[Path, dict]:
+    """The project as a new user gets it, and the environment a new user's shell has."""
+    root = tmp_path / "clone"
+    for rel in working_tree_files():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT / rel, root / rel)
+    for venv in (".venv", ".venv-dvc"):
+        (root / venv).symlink_to((PROJECT / venv).resolve())
+    assert not (root / "sample").exists() and not (root / "data").exists()
+    project_settings = [k for k in os.environ if k.startswith(("ATELIER_", "DAGSTER_")) and k != "ATELIER_SCREENSHOTS"]
+    env = {k: v for k, v in os.environ.items() if k not in project_settings}
+    env.update({"ATELIER_PARAMS": str(write_params(tmp_path / "params.yaml")), "PYTHONPATH": str(root)})
+    for key in project_settings:
+        monkeypatch.delenv(key)
+    return root, env
+
+
+@pytest.fixture
+def dagster_dev(fresh_clone, tmp_path):
+    root, env = fresh_clone
     port = free_port()
-    log = open(tmp_path / "dagster-dev.log", "w")
+    log = open(tmp_path / "make-dev.log", "w")
+    # -o: the linked environments count as installed; `make dev` must still make the sample.
     process = subprocess.Popen(
-        [str(VENV_BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT, env={**os.environ, **project_env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "-o", ".venv/.installed", "-o", ".venv-dvc/.installed", "dev", "SAMPLE_DOCS=300", f"DEV_ARGS=-h 127.0.0.1 -p {port}"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/server_info", process, timeout=120)
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", process, timeout=240)
+        assert (root / "sample" / "landing").is_dir(), "make dev made the sample"
         yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(process.pid, 15)
@@ -79,9 +109,10 @@ def run_statuses(home: str) -> list[str]:
     return out.stdout.split()
 
 
-def test_materialize_all_from_the_browser(dagster_dev, project_env, tmp_path):
+def test_materialize_all_from_the_browser(dagster_dev, fresh_clone, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    root, _ = fresh_clone
     shots = Path(os.environ.get("ATELIER_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -106,14 +137,14 @@ def test_materialize_all_from_the_browser(dagster_dev, project_env, tmp_path):
         deadline = time.time() + 600
         statuses: list[str] = []
         while time.time() < deadline:
-            statuses = run_statuses(project_env["DAGSTER_HOME"])
+            statuses = run_statuses(str(root / ".dagster"))
             if any(s in ("FAILURE", "CANCELED") for s in statuses):
                 break
-            if (Path(project_env["ATELIER_STORAGE"]) / "reports" / "metrics.json").exists() and statuses and all(s == "SUCCESS" for s in statuses):
+            if (root / "data" / "reports" / "metrics.json").exists() and statuses and all(s == "SUCCESS" for s in statuses):
                 break
             time.sleep(3)
         assert statuses and all(s == "SUCCESS" for s in statuses), statuses
-        data = Path(project_env["ATELIER_STORAGE"])
+        data = root / "data"
         for recipe in ("curated", "raw"):
             checkpoint = data / "checkpoints" / recipe / "model.safetensors"
             assert checkpoint.stat().st_mtime < (data / "reports" / "metrics.json").stat().st_mtime, recipe
