@@ -179,13 +179,25 @@ class RunWatcher:
         return f"{at - self.started[step]:.1f}s" if step in self.started else ""
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: a SIGKILL of this runner must not leave its Dagster run going on
+    alone (it would hold the partition's lease, and the relaunch could not resume). Linux only."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def run_one(cmd: list[str], env: dict, log_path: Path, bars: Reader, watcher: RunWatcher) -> int:
     """One `dagster asset materialize`: its output into the log file, its events on the console."""
     run_ids: list[str] = []
     with open(log_path, "a") as log:
         log.write(f"\n$ {' '.join(cmd)}\n")
         log.flush()
-        process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                   preexec_fn=die_with_parent)
 
         def tee() -> None:
             for line in process.stdout:
