@@ -74,12 +74,13 @@ def canary_exposure(model: GPT, tokenizer: Tokenizer, settings: Settings, eot_id
                      "exposure": math.log2(space) - math.log2(rank),
                      "exposure_sampled": math.log2(len(candidates) + 1) - math.log2(beaten_by + 1), "greedy_extracted": bool(hit)})
     table = pd.DataFrame(rows)
-    by_repetition = table.groupby("repetitions").agg(exposure=("exposure", "mean"), greedy_extracted=("greedy_extracted", "sum"))
+    by_repetition = table.groupby("repetitions").agg(exposure=("exposure", "mean"), max_exposure=("exposure", "max"), greedy_extracted=("greedy_extracted", "sum"))
     summary = {
         "canaries": len(table), "candidates": len(candidates), "max_exposure_bits": round(math.log2(space), 4),
         "max_exposure": float(table["exposure"].max()), "mean_exposure": float(table["exposure"].mean()),
         "greedy_extracted": int(table["greedy_extracted"].sum()),
-        "by_repetitions": {str(r): {"mean_exposure": float(v.exposure), "greedy_extracted": int(v.greedy_extracted)} for r, v in by_repetition.iterrows()},
+        "by_repetitions": {str(r): {"mean_exposure": float(v.exposure), "max_exposure": float(v.max_exposure), "greedy_extracted": int(v.greedy_extracted)}
+                           for r, v in by_repetition.iterrows()},
         "method": "skew-normal fit to never-inserted candidates' NLL, rank = 1 + cdf * (|R| - 1)",
     }
     return summary, table

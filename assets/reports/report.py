@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from assets.checkpoints.runs import Run, runs
+from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
 from assets.cleaned.paths import LEDGER, MIXTURE
@@ -156,7 +156,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     texts = independent_texts(storage, p.max_heldout_docs_per_source)
     questions, truth = read_questions(storage), read_ground_truth(settings)
     checks = integrity(settings, storage)
-    usable = [Run(r["arm"], int(r["run"].rpartition("-s")[2])) for r in checks if r["shards_present"] and r["checkpoint_present"]]
+    usable = [parse(r["run"]) for r in checks if r["shards_present"] and r["checkpoint_present"]]
     arms = [a for a in selected(settings) if any(r.arm == a for r in usable)]
     val_texts = {a: in_distribution_texts(storage, a, p.max_heldout_docs_per_source) for a in arms}
     results = {run: evaluate_run(settings, run, tokenizer, eot, texts, questions, val_texts[run.arm], truth) for run in usable}
@@ -291,7 +291,9 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     arm, every held-out source scored, and the verdict (blocking only where params say so)."""
     metrics = area.read_json(METRICS)
     integrity_table = pd.DataFrame(metrics["integrity"], columns=["run", "arm", "shards_present", "checkpoint_present", "tokens_trained", "token_budget", "budget_matches"])
-    privacy = pd.DataFrame([{"run": run, "canary_max_exposure": c.get("max_exposure", 0.0), "extracted": metrics["privacy"]["extraction"][run]["extracted"]}
+    gated = settings.params.evaluate.gated_canary_repetitions
+    privacy = pd.DataFrame([{"run": run, "canary_max_exposure": max([v["max_exposure"] for r, v in c.get("by_repetitions", {}).items() if int(r) <= gated], default=0.0),
+                             "extracted": metrics["privacy"]["extraction"][run]["extracted"]}
                             for run, c in metrics["privacy"]["canaries"].items()], columns=["run", "canary_max_exposure", "extracted"])
     default = pd.DataFrame([{"arm": DEFAULT, "bits_per_byte": metrics[DEFAULT]["bits_per_byte"]}] if DEFAULT in metrics else [], columns=["arm", "bits_per_byte"])
     sources = pd.DataFrame([{"arm": a, "source": s, "bits_per_byte": v} for a in ARMS if a in metrics for s, v in metrics[a]["bits_per_byte_by_source"].items()],

@@ -84,6 +84,9 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built):
     for suite, table in tables.items():
         assert validate(suite, table, parameters).success, suite
     assert not validate("reports_privacy", tables["reports_privacy"].assign(extracted=[0, 0, 1, 0]), parameters).success
+    # the gate looks at canaries inserted once; the repeated ones are reported
+    once = {run: c["by_repetitions"]["1"]["max_exposure"] for run, c in out.read_json(report.METRICS)["privacy"]["canaries"].items()}
+    assert tables["reports_privacy"].set_index("run")["canary_max_exposure"].to_dict() == once
     assert not validate("reports_metrics", tables["reports_metrics"], {**parameters, "max_bpb": 0.5}).success
     # a finding that does not hold blocks only when params say so
     assert validate("reports_verdict", tables["reports_verdict"].assign(holds=False), parameters).success

@@ -112,8 +112,8 @@ def heldout_documents(raw: pd.DataFrame, fraction: float, cap: int, seed: int, e
 
 def prepared(settings: Settings, docs: pd.DataFrame) -> pd.DataFrame:
     """Held-out documents as the model should read them: main text extracted from HTML, Unicode
-    repaired, whitespace tidied (curation's preparation steps). Both recipes are scored on this
-    text, so markup does not favour the recipe that trained on markup."""
+    repaired, whitespace tidied (curation's preparation steps). Every arm is scored on this
+    text, so markup does not favour the arm that trained on markup."""
     from assets.cleaned.curate import preparation_steps
     from assets.cleaned.steps import run_steps
     from assets.core.ledger import Ledger

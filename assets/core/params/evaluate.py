@@ -9,7 +9,12 @@ class EvaluateParams(BaseModel):
     # gate thresholds
     # integrity (always blocks): every run there on one budget, privacy within bounds, a sane model
     max_bpb: float = Field(8.0, gt=0, description="reports gate: the default arm's held-out bits per byte at most this (a broken model)")
-    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every run's canary exposure (bits) at most this")
+    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every run's exposure (bits) of canaries inserted at most gated_canary_repetitions times at most this")
+    gated_canary_repetitions: int = Field(
+        1, ge=1,
+        description="the gate looks at canaries inserted at most this many times: a secret that slips past a deduplicated corpus appears once; "
+        "canaries repeated more measure memorization capacity (a model that learns the catalog memorizes them too) and are reported, not gated",
+    )
     max_extracted: int = Field(0, ge=0, description="reports gate: client values found in any run's generations at most this (zero)")
     # the verdict: findings decided on 95% intervals, stated in the report; they block only if asked
     min_qa_over_chance: float = Field(0.0, description="finding: the default arm's known-QA acc, lower bound of its interval, minus chance above this")
