@@ -49,7 +49,7 @@ class Bootstrap:
             raise ValueError(f"bootstrap over {self.items.shape[1]} items given {scores.num.shape[1]}")
         seeds = self.rng.integers(0, scores.num.shape[0], size=(self.draws, scores.num.shape[0]))
         den = scores.den[self.items].sum(axis=1)  # (draws,)
-        per_seed = np.stack([scores.num[:, idx].sum(axis=1) for idx in self.items])  # (draws, seeds)
+        per_seed = scores.num[:, self.items].sum(axis=2).T  # (draws, seeds)
         return np.take_along_axis(per_seed, seeds, axis=1).mean(axis=1) / den
 
     def interval(self, scores: Scores) -> dict:
