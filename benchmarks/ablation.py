@@ -109,20 +109,24 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     with open(out / "chain.log", "w") as log:
         code = subprocess.call([sys.executable, "-m", "orchestration.stage", "all"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    wall = time.time() - started
+    return write_result(out, {"docs": docs, "house_seed": args.house_seed, "seeds": args.seeds, "wall_s": round(time.time() - started, 1),
+                              "chain_exit": code, "overrides": overrides})
+
+
+def write_result(out: Path, run: dict) -> int:
+    """ablation.json and ablation.md from the chain's metrics.json (and what the run was)."""
     metrics_path = out / "data" / "reports" / "metrics.json"
     if not metrics_path.exists():
-        print(f"the chain failed (exit {code}) before the report: see {out / 'chain.log'}", file=sys.stderr)
-        return code or 1
+        print(f"the chain failed (exit {run['chain_exit']}) before the report: see {out / 'chain.log'}", file=sys.stderr)
+        return run["chain_exit"] or 1
     metrics = json.loads(metrics_path.read_text())
-    result = {"docs": docs, "house_seed": args.house_seed, "seeds": args.seeds, "wall_s": round(wall, 1), "chain_exit": code,
-              "verdict": metrics["verdict"]["sentence"], "targets": targets(metrics), "overrides": overrides,
-              "report": str(out / "data" / "reports" / "report.html"), "metrics": {a: metrics[a] for a in ("raw", "curated", "curated_graph") if a in metrics}}
+    result = {**run, "verdict": metrics["verdict"]["sentence"], "targets": targets(metrics), "report": str(out / "data" / "reports" / "report.html"),
+              "metrics": {a: metrics[a] for a in ("raw", "curated", "curated_graph") if a in metrics}}
     result["metrics"]["differences"] = metrics["differences"]
     (out / "ablation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     (out / "ablation.md").write_text(markdown(result))
     print(markdown(result))
-    return code
+    return run["chain_exit"]
 
 
 if __name__ == "__main__":

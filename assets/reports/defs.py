@@ -25,7 +25,7 @@ def eval_report(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> 
     metrics = report.build_reports(settings, area)
     for finding in metrics["verdict"]["findings"]:
         if finding["gated"] and finding["holds"] is False:
-            context.log.warning(f"verdict: not shown on this house: {finding['statement']}" + (" (blocks: evaluate.block_on_verdict)" if finding["blocks"] else ""))
+            context.log.warning(f"verdict: not shown on this house: {finding['claim']} ({finding['evidence']})" + (" (blocks: evaluate.block_on_verdict)" if finding["blocks"] else ""))
     metadata: dict = {"bits_per_byte": metrics.get(DEFAULT, {}).get("bits_per_byte")}
     for name, value in report.report_metadata(area).items():
         if name.endswith("_plot"):

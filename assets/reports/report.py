@@ -250,7 +250,8 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
     extraction_rows = [{"run": run, **{k: v for k, v in e.items() if not isinstance(v, dict)}} for run, e in privacy["extraction"].items()]
     heldout_rows = [{"source": r["source"], "eligible": r["eligible"], "held out": r["held_out"], "note": r["note"]} for r in metrics["heldout"]["sources"]]
     in_dist = [{"arm": label(a), "documents": metrics["in_distribution"][a]["documents"], "bits per byte": _with_ci(metrics[a], "in_distribution_bits_per_byte")} for a in arms]
-    findings = [{"finding": f["statement"], "holds on the interval": f["holds"], "headline": f["gated"], "blocks": f["blocks"]} for f in metrics["verdict"]["findings"]]
+    findings = [{"finding": f["claim"], "evidence (95% interval)": f["evidence"], "holds": f["holds"], "headline": f["gated"], "blocks": f["blocks"]}
+                for f in metrics["verdict"]["findings"]]
     qa_intro = "".join(html.paragraph(f"{s}: {q['questions']} questions, chance {q['chance']:.3f}") for s, q in metrics["qa"].items())
     img = lambda name: html.image(out.read_bytes(f"{PLOTS}/{name}.png"), PNGS[name])  # noqa: E731
     return html.page("Atelier eval report", [

@@ -30,31 +30,33 @@ def _points(d: dict) -> str:
 
 
 def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: float, min_qa_over_chance: float, blocking: bool) -> list[dict]:
-    """One row per finding: name, statement, holds, gated (a headline claim), blocks."""
+    """One row per finding: name, claim, evidence (figures and intervals), holds, gated (a
+    headline claim), blocks."""
     rows = []
-    cg, base = label(DEFAULT), label(BASELINE)
+    cg = label(DEFAULT)
 
-    def add(name: str, holds: Optional[bool], statement: str, gated: bool) -> None:
-        rows.append({"finding": name, "holds": holds, "statement": statement, "gated": gated,
-                     "blocks": bool(gated and blocking and holds is False)})
+    def add(name: str, holds: bool, claim: str, evidence: str, gated: bool) -> None:
+        rows.append({"finding": name, "claim": claim, "evidence": evidence, "holds": bool(holds), "gated": gated,
+                     "blocks": bool(gated and blocking and not holds)})
 
     if DEFAULT in metrics:
         m = metrics[DEFAULT]
-        add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance,
-            f"{cg} answers {_ci_pct(m, 'known_acc')} of known questions, chance {_pct(chance)}", True)
+        add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance, f"{cg} answers known questions above chance ({_pct(chance)})",
+            f"{_ci_pct(m, 'known_acc')}", True)
     for other in [a for a in metrics if a != DEFAULT]:
-        pair = f"{DEFAULT} - {other}"
-        if pair not in differences:
+        d = differences.get(f"{DEFAULT} - {other}")
+        if not d:
             continue
-        d = differences[pair]
         gated = other == BASELINE
-        add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0,
-            f"{cg} minus {label(other)} on known questions: {_points(d['known_acc'])}", gated)
-        add(f"bpb_below_{other}", d["bits_per_byte"]["hi"] < max_bpb_vs_raw,
-            f"{cg} minus {label(other)} in held-out bits per byte: {d['bits_per_byte']['mean']:+.3f} [{d['bits_per_byte']['lo']:+.3f}, {d['bits_per_byte']['hi']:+.3f}]", gated)
-    if f"curated - {BASELINE}" in differences:
-        d = differences[f"curated - {BASELINE}"]
-        add("curated_known_lead_over_raw", d["known_acc"]["lo"] > 0, f"curated minus {base} on known questions: {_points(d['known_acc'])}", False)
+        add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0, f"{cg} answers more known questions than {label(other)}",
+            f"lead {_points(d['known_acc'])}", gated)
+        b = d["bits_per_byte"]
+        add(f"bpb_below_{other}", b["hi"] < max_bpb_vs_raw, f"{cg} has lower held-out bits per byte than {label(other)}",
+            f"difference {b['mean']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}]", gated)
+    d = differences.get(f"curated - {BASELINE}")
+    if d:
+        add("curated_known_lead_over_raw", d["known_acc"]["lo"] > 0, f"curated answers more known questions than {label(BASELINE)}",
+            f"lead {_points(d['known_acc'])}", False)
     return rows
 
 
@@ -71,9 +73,9 @@ def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optiona
     if BASELINE in metrics:
         text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"
     text += "."
-    failed = [r for r in rows if r["gated"] and r["holds"] is False]
+    failed = [r for r in rows if r["gated"] and not r["holds"]]
     if failed:
-        text += " Not shown on this house: " + "; ".join(r["statement"] + " (interval does not exclude 0 in its favour)" if "minus" in r["statement"] else r["statement"] for r in failed) + "."
+        text += " Not shown on this house at 95%: " + "; ".join(f"{r['claim']} ({r['evidence']})" for r in failed) + "."
     elif any(r["gated"] for r in rows):
         text += " Every headline finding holds on its 95% interval."
     return text
