@@ -25,23 +25,28 @@ def normalize(text: str) -> str:
 
 
 @torch.no_grad()
-def continuations(model: GPT, tokenizer: Tokenizer, prompts: list[str], eot_id: int, new_tokens: int) -> list[str]:
+def continuations(model: GPT, tokenizer: Tokenizer, prompts: list[str], eot_id: int, new_tokens: int | list[int]) -> list[str]:
+    """Greedy continuation of each prompt, `new_tokens` tokens (one count, or one per prompt: a
+    batch decodes as far as its longest need, so short answers do not pay for long ones)."""
     block = model.config.block_size
-    encoded = [([eot_id] + tokenizer.encode(p, add_special_tokens=False).ids)[-max(1, block - new_tokens) :] for p in prompts]
+    wanted = [new_tokens] * len(prompts) if isinstance(new_tokens, int) else list(new_tokens)
+    most = max(wanted, default=1)
+    encoded = [([eot_id] + tokenizer.encode(p, add_special_tokens=False).ids)[-max(1, block - most) :] for p in prompts]
     groups = defaultdict(list)
     for i, ids in enumerate(encoded):
         groups[len(ids)].append(i)
     out = [""] * len(prompts)
     for length, members in sorted(groups.items()):
-        generated = model.generate(torch.tensor([encoded[i] for i in members]), new_tokens, greedy=True)
+        generated = model.generate(torch.tensor([encoded[i] for i in members]), max(wanted[i] for i in members), greedy=True)
         for row, i in enumerate(members):
-            out[i] = tokenizer.decode(generated[row, length:].tolist())
+            out[i] = tokenizer.decode(generated[row, length : length + wanted[i]].tolist())
     return out
 
 
 def exact_match(model: GPT, tokenizer: Tokenizer, questions: pd.DataFrame, eot_id: int) -> pd.DataFrame:
-    """id, continuation, exact_match (1.0 / 0.0) per question; enough new tokens for the answer."""
-    longest = max((len(tokenizer.encode(a, add_special_tokens=False).ids) for a in questions["answer"]), default=1)
-    texts = continuations(model, tokenizer, questions["prompt"].tolist(), eot_id, longest + 2)
+    """id, continuation, exact_match (1.0 / 0.0) per question; each continuation one token longer
+    than its answer (room for a leading space the model may tokenize apart)."""
+    needs = [len(tokenizer.encode(a, add_special_tokens=False).ids) + 1 for a in questions["answer"]]
+    texts = continuations(model, tokenizer, questions["prompt"].tolist(), eot_id, needs)
     hits = [float(normalize(a) in normalize(t)) for a, t in zip(questions["answer"], texts)]
     return pd.DataFrame({"id": questions["id"].tolist(), "continuation": texts, "exact_match": hits})
