@@ -94,7 +94,7 @@ def from_house(house: Path, work: Path, limit: int | None, files: int = 8) -> st
 
 
 def settings_at(root: str, vocab_size: int) -> Settings:
-    params = Params(tokenize=TokenizeParams(vocab_size=vocab_size, ablation_raw=False))
+    params = Params(tokenize=TokenizeParams(vocab_size=vocab_size, arms=["curated_graph"]))
     return Settings(params=params, sources_file=SourcesFile(sources=[]), storage_root=root, params_path="-", sources_path="-")
 
 

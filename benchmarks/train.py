@@ -37,6 +37,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from assets.checkpoints import train as trainer
+from assets.checkpoints.runs import Run
 from assets.core.params import TokenizeParams, TrainParams
 from assets.core.settings import Params, Settings, SourcesFile
 from assets.core.storage import Storage
@@ -56,7 +57,7 @@ def write_shards(storage: Storage, text: str, kind: str, vocab_size: int) -> tup
         storage.write_bytes(f"tokenized/shards/{split}-00000.bin", ids.tobytes())
         shards.append({"name": f"{split}-00000.bin", "split": split, "tokens": len(ids), "sha256": ""})
         tokens[split] = len(ids)
-    manifest = {"recipe": "curated", "vocab_size": tokenizer.get_vocab_size(), "eot_id": tokenizer.token_to_id(EOT), "dtype": "uint16", "shards": shards, "tokens": tokens}
+    manifest = {"arm": "curated_graph", "vocab_size": tokenizer.get_vocab_size(), "eot_id": tokenizer.token_to_id(EOT), "dtype": "uint16", "shards": shards, "tokens": tokens}
     storage.write_json("tokenized/manifest.json", manifest)
     return manifest, len(parts["val"].encode()) / tokens["val"]  # bytes per validation token
 
@@ -82,7 +83,7 @@ def run_stage(args, root: str, on_record=None) -> dict:
             outside[0] += time.perf_counter() - t0
 
     train_started = time.perf_counter()
-    result = trainer.train(settings, storage, "curated", log)
+    result = trainer.train(settings, storage, Run("curated_graph", 0), log)
     wall = time.perf_counter() - train_started - outside[0]
     timed = [r for r in result["records"] if "ms_per_iter" in r]
     steps = [b["iter"] - a["iter"] for a, b in zip(result["records"], result["records"][1:])]

@@ -2,7 +2,7 @@
 
 This is what each `dvc.yaml` stage runs, so DVC and the UI go through the same assets, checks and
 instance: it sets DAGSTER_HOME to the project's `.dagster` (unless set) and passes the partition
-range that covers every partition of a partitioned group (sources for raw, recipes for
+range that covers every partition of a partitioned group (sources for raw, arm x seed runs for
 checkpoints), since `dagster asset materialize` takes one range, not a list. One run cannot mix
 two partitions definitions, so `all` is one run per group, in order, stopping at the first that
 fails (one run per group also times each stage on its own).
@@ -46,9 +46,9 @@ def partition_keys(group: str) -> list[str] | None:
     if group == "raw":
         return [source.name for source in load_settings().sources]
     if group == "checkpoints":
-        from assets.checkpoints.train import recipes  # torch: only when asked for
+        from assets.checkpoints.runs import partition_keys as run_keys
 
-        return recipes(load_settings())
+        return run_keys(load_settings())
     return None
 
 

@@ -19,11 +19,13 @@ DVC = os.environ.get("ATELIER_DVC", str(PROJECT / ".venv-dvc" / "bin" / "dvc"))
 # Small enough for 2 cores, big enough for every gate to pass on the simulated sample.
 FAST_PARAMS = {
     "sample": {"docs": 300},  # the house `dvc repro` simulates, the size of the sample_house fixture
-    "graph": {"heldout_docs_per_source": 5},
-    # 40 iterations teach too little for the ablation to mean anything: the gate on it is off here.
-    "evaluate": {"max_bpb_vs_raw": 10.0, "max_canary_exposure": 30.0},
+    "graph": {"heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
+    # 40 iterations teach too little for the verdict to mean anything (it only warns by default).
+    "evaluate": {"max_canary_exposure": 30.0, "exposure_candidates": 200, "extraction_prompts": 30, "sample_tokens": 8},
     "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
-    "train": {"max_iters": 40, "eval_interval": 20, "eval_iters": 4, "batch_size": 8, "min_loss_drop": 0.1},
+    # three arms, one seed, a tiny model: about today's training cost
+    "train": {"n_layer": 2, "n_head": 2, "n_embd": 64, "max_iters": 40, "eval_interval": 20, "eval_iters": 4, "batch_size": 8, "seeds": 1,
+              "warmup_iters": 10, "checkpoint_interval": 100, "min_loss_drop": 0.1},
 }
 
 

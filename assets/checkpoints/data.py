@@ -10,23 +10,19 @@ import numpy as np
 import torch
 
 from assets.core.storage import Storage
-from assets.tokenized.shards import recipe_dir
-
-
-def manifest_path(recipe: str) -> str:
-    return f"{recipe_dir(recipe)}/manifest.json"
+from assets.tokenized.arms import ARMS
 
 
 class TokenWindows:
     """Every window of block + 1 tokens that lies inside one shard of a split."""
 
-    def __init__(self, storage: Storage, recipe: str, manifest: dict, split: str, block: int):
+    def __init__(self, storage: Storage, arm: str, manifest: dict, split: str, block: int):
         dtype = np.dtype(manifest["dtype"])
         self.shards = []
         for shard in manifest["shards"]:
             if shard["split"] != split:
                 continue
-            rel = f"{recipe_dir(recipe)}/shards/{shard['name']}"
+            rel = f"{ARMS[arm].shards}/{shard['name']}"
             if storage.is_local:  # the OS pages shards in and out: memory is not bounded by the corpus
                 self.shards.append(np.memmap(storage.path(rel), dtype=dtype, mode="r"))
             else:
@@ -35,7 +31,7 @@ class TokenWindows:
         starts = np.array([max(0, len(s) - block) for s in self.shards], dtype=np.int64)
         self.ends = np.cumsum(starts)
         if not len(self.ends) or self.ends[-1] == 0:
-            raise ValueError(f"{storage.url(manifest_path(recipe))}: the {split} split has no window of {block + 1} tokens")
+            raise ValueError(f"{storage.url(ARMS[arm].manifest)}: the {split} split has no window of {block + 1} tokens")
 
     def sample(self, count: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         picks = torch.randint(int(self.ends[-1]), (count,), generator=gen).numpy()

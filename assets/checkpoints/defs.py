@@ -1,10 +1,11 @@
 """Dagster definitions of the checkpoints stage.
 
-One asset partitioned by the ablation's recipes (`curated`, and `raw` when tokenize.ablation_raw),
-each trained with the same model, seed and token budget; a run over both trains them in turn and
-the gate publishes each recipe it trained. On one process it trains in the asset's own process;
-with ATELIER_TRAIN_NPROC > 1 (and ATELIER_TRAIN_NNODES / ATELIER_RDZV_ENDPOINT across nodes) each
-recipe is launched with torchrun through Dagster Pipes, rank 0 streaming its metrics to the run.
+One asset partitioned by run: each arm of the ablation (tokenize.arms) times train.seeds seed
+replicates, keyed `<arm>-s<k>` (assets/checkpoints/runs.py), all trained with the same model,
+recipe and token budget; a run over several partitions trains them in turn and the gate publishes
+each one it trained. On one process it trains in the asset's own process; with
+ATELIER_TRAIN_NPROC > 1 (and ATELIER_TRAIN_NNODES / ATELIER_RDZV_ENDPOINT across nodes) each run
+is launched with torchrun through Dagster Pipes, rank 0 streaming its metrics to the run.
 """
 
 import os
@@ -15,7 +16,7 @@ from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
 from assets.core.settings import load_settings
 from assets.core.gate import Gate
-from assets.checkpoints import train, worker
+from assets.checkpoints import runs, train, worker
 
 
 def _launch_settings() -> tuple[int, int, str | None]:
@@ -27,43 +28,39 @@ def _launch_settings() -> tuple[int, int, str | None]:
 
 
 # Read from params.yaml when definitions load, like the source partitions.
-RECIPES = dg.StaticPartitionsDefinition(train.recipes(load_settings()))
+RUNS = dg.StaticPartitionsDefinition(runs.partition_keys(load_settings()))
 
 
 @dg.asset(
     group_name="checkpoints",
-    partitions_def=RECIPES,
+    partitions_def=RUNS,
     deps=["tokenized_shards"],
     kinds={"pytorch"},
     automation_condition=dg.AutomationCondition.eager(),
     backfill_policy=dg.BackfillPolicy.single_run(),
     op_tags={"atelier/stage": "checkpoints"},
-    description="GPTs pre-trained from scratch: `curated` on the curated mixture and `raw` on the raw recipe (the ablation).",
+    description="GPTs pre-trained from scratch, one per arm (raw, curated, curated+graph) and seed, at equal compute: the ablation.",
 )
 def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipes_subprocess_client: dg.PipesSubprocessClient) -> dg.MaterializeResult:
     settings = atelier.load()
     keys = partition_keys(context)
     area = staging_area(context, settings, "checkpoints", keys)
-    runs = train.runs_of(settings, keys)
     nproc, nnodes, rdzv = _launch_settings()
-    summaries = {}
-    if nproc * nnodes == 1:
-        def log(record: dict) -> None:
-            context.log.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
 
-        for run in runs:
-            result = train.train(settings, area, run, log)
-            summaries[run] = {k: v for k, v in result.items() if k != "records"}
-    else:
-        for run in runs:
-            command = worker.torchrun_command(settings, run, nproc, nnodes, rdzv, out=area.url())
-            invocation = pipes_subprocess_client.run(command=command, context=context, env={**os.environ, **worker.torchrun_env(settings, nproc)})
-            summaries[run] = {k: v.value for k, v in invocation.get_materialize_result().metadata.items()}
-    rows = [{"run": run, **{k: v for k, v in s.items() if isinstance(v, (int, float, str))}} for run, s in summaries.items()]
+    def log(record: dict) -> None:
+        context.log.info(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
+
+    def torchrun(run: runs.Run) -> dict:
+        command = worker.torchrun_command(settings, run.key, nproc, nnodes, rdzv, out=area.url())
+        invocation = pipes_subprocess_client.run(command=command, context=context, env={**os.environ, **worker.torchrun_env(settings, nproc)})
+        return {k: v.value for k, v in invocation.get_materialize_result().metadata.items()}
+
+    summaries = train.build_checkpoints(settings, area, keys, log, launch=torchrun if nproc * nnodes > 1 else None)
+    rows = [{"run": key, **{k: v for k, v in s.items() if isinstance(v, (int, float, str)) and k != "run"}} for key, s in summaries.items()]
     return dg.MaterializeResult(
         metadata={
             "runs": dg.MetadataValue.md(markdown_table(rows)),
-            **{f"{run}_final_val_loss": s.get("final_val_loss") for run, s in summaries.items()},
+            **{f"{key}_final_val_loss": s.get("final_val_loss") for key, s in summaries.items()},
             "processes": nproc * nnodes,
         }
     )

@@ -1,8 +1,9 @@
-"""Checkpoints stage: train the GPT on a recipe's shards; write checkpoints/<run>/ with
+"""Checkpoints stage: train the GPT on an arm's shards; write checkpoints/<arm>/s<k>/ with
 model.safetensors, config.json, trainer.pt (everything needed to resume exactly) and metrics.jsonl.
 
-Runs are the ablation's recipes: `curated` trains on tokenized/, `raw` on tokenized/ablation/raw/,
-with the same model, seed and token budget. Dagster-free; `log` receives each metrics record.
+A run (runs.py) is one arm of the ablation and one seed replicate: every arm trains the same model
+with the same recipe and token budget (train.max_iters steps of the same size), only the data and
+the seed differ. Dagster-free; `log` receives each metrics record.
 Data-parallel when launched by torchrun (see worker.py): every rank draws the same global batch
 from the seed and takes its own micro-batches, so the step equals the single-process step.
 """
@@ -23,38 +24,14 @@ import torch
 import torch.distributed as dist
 from safetensors.torch import load_model, save_model
 
-from assets.checkpoints.data import TokenWindows, manifest_path
+from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
+from assets.checkpoints.runs import Run, runs_of
 from assets.core import resume as resumable
 from assets.core.progress import progress
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.tokenized.shards import read_shard
-
-RUN = "curated"
-RUNS = ("curated", "raw")
-
-
-def run_dir(run: str = RUN) -> str:
-    return f"checkpoints/{run}"
-
-
-def recipes(settings: Settings) -> list[str]:
-    """The ablation's recipes, the checkpoint asset's partitions: `raw` only when it is tokenized."""
-    return ["curated"] + (["raw"] if settings.params.tokenize.ablation_raw else [])
-
-
-def runs_of(settings: Settings, partition_keys: Optional[Sequence[str]]) -> list[str]:
-    runs = list(partition_keys) if partition_keys else recipes(settings)
-    unknown = [r for r in runs if r not in RUNS]
-    if unknown:
-        raise ValueError(f"unknown checkpoint run(s) {unknown}: expected {list(RUNS)}")
-    return runs
-
-
-def load_split(storage: Storage, manifest: dict, split: str) -> np.ndarray:
-    parts = [read_shard(storage, manifest, s["name"], manifest.get("recipe", "curated")) for s in manifest["shards"] if s["split"] == split]
-    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+from assets.tokenized.shards import read_manifest
 
 
 def model_config(p, vocab_size: int) -> GPTConfig:
@@ -112,11 +89,15 @@ def pick_device(p, local_rank: int) -> str:
     return "cpu"
 
 
-def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callable[[dict], None]] = None) -> dict:
-    """Train (or resume, if `out` holds this run's trainer.pt) and write checkpoints/<run>/.
+def tokens_per_step(p) -> int:
+    return p.grad_accum * p.batch_size * model_config(p, 1).block_size
+
+
+def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[dict], None]] = None) -> dict:
+    """Train (or resume, if `out` holds this run's trainer.pt) and write run.folder.
 
     Under torchrun (WORLD_SIZE > 1) the process group must be initialized; only rank 0 writes and logs."""
-    p, seed = settings.params.train, settings.params.seed
+    p, seed = settings.params.train, run.seed(settings)
     distributed = dist.is_available() and dist.is_initialized()
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
     if p.grad_accum % world:
@@ -129,25 +110,25 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
     torch.manual_seed(seed)
 
     storage = settings.storage
-    manifest = storage.read_json(manifest_path(run))
+    manifest = read_manifest(storage, run.arm)
     config = model_config(p, manifest["vocab_size"])
-    train_windows = TokenWindows(storage, run, manifest, "train", config.block_size)
-    val_windows = TokenWindows(storage, run, manifest, "val", config.block_size)
+    train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
+    val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
     model = GPT(config).to(device)
     optimizer = make_optimizer(model, p)
     gen = torch.Generator().manual_seed(seed)
-    folder, start, records = run_dir(run), 0, []
-    described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"), "recipe": run}
+    folder = run.folder
+    described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"),
+                 "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p)}
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
-    # <root>/_resume/<folder>/, which outlives the run, and the next run of the same recipe, params
+    # <root>/_resume/<folder>/, which outlives the run, and the next run of the same arm, seed, params
     # and data continues from there; any other `out` resumes in place.
     state = resumable.place(out, folder, {**described, "data_sha256": resumable.digest(manifest)}, log, prepare=rank == 0)
     if distributed:
         dist.barrier()  # rank 0 has cleared another identity's state before any rank reads it
-    if state.exists(f"{folder}/trainer.pt"):
-        start, records = resume(state, folder, described, model, optimizer, gen, device)
-        if log:
-            log({"iter": start, "resumed_from": state.url(f"{folder}/trainer.pt")})
+    start, records = resume_point(state, folder, described, model, optimizer, gen, device)
+    if start and log:
+        log({"iter": start, "resumed_from": state.url(f"{folder}/trainer.pt")})
     ddp = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
     def record(entry: dict) -> None:
@@ -155,14 +136,14 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
         if log:
             log(entry)
 
-    tokens_per_step = p.grad_accum * p.batch_size * config.block_size
+    step_tokens = tokens_per_step(p)
     evaluate = lambda: estimate_loss(model, val_windows, p.batch_size, p.eval_iters, seed, device, autocast)  # noqa: E731
     if start == 0 and rank == 0:
         record({"iter": 0, "val_loss": evaluate()})
     # ms_per_iter and tokens/s time training steps only (data fetch, forward, backward, optimizer
     # step): validation and checkpoint writes are excluded, as in nanoGPT's per-iteration time
     clock, clock_iter = time.perf_counter(), start
-    bar = progress(p.max_iters, f"train {run}", start=start, enabled=rank == 0)
+    bar = progress(p.max_iters, f"train {run.key}", start=start, enabled=rank == 0)
     for it in range(start, p.max_iters):
         lr = lr_at(it, p)
         for group in optimizer.param_groups:
@@ -191,7 +172,7 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
                 torch.cuda.synchronize()
             elapsed = time.perf_counter() - clock
             if rank == 0:
-                speed = (step - clock_iter) * tokens_per_step / elapsed
+                speed = (step - clock_iter) * step_tokens / elapsed
                 entry = {"iter": step, "train_loss": float(total.item()), "val_loss": evaluate(), "lr": lr, "tokens_per_second": speed, "ms_per_iter": 1000 * elapsed / (step - clock_iter)}
                 if cuda:
                     entry["mfu"] = speed * model.flops_per_token(config.block_size) / (p.peak_flops * world)
@@ -205,13 +186,13 @@ def train(settings: Settings, out: Storage, run: str = RUN, log: Optional[Callab
         resumable.deliver(state, out, folder)  # the finished checkpoint into `out`, for the gate
     if distributed:
         dist.barrier()
-    return {"run": run, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records}
+    return {"run": run.key, "arm": run.arm, "replicate": run.replicate, "seed": seed, "tokens": p.max_iters * step_tokens, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records}
 
 
 def save(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, step: int, records: list[dict]) -> None:
     """Weights, config and metrics, then trainer.pt last: its iteration is the resume point."""
     out.write_bytes(f"{folder}/model.safetensors", safetensors_bytes(model))
-    out.write_json(f"{folder}/config.json", {**described, "iter": step, "parameters": model.num_params()})
+    out.write_json(f"{folder}/config.json", {**described, "iter": step, "tokens": step * described["tokens_per_step"], "parameters": model.num_params()})
     out.write_text(f"{folder}/metrics.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
     state = {
         "iter": step,
@@ -227,7 +208,11 @@ def save(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen:
         torch.save(state, handle)
 
 
-def resume(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, device: str) -> tuple[int, list[dict]]:
+def resume_point(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, device: str) -> tuple[int, list[dict]]:
+    """Where training starts: step 0 with no records, or the saved trainer state (trainer.pt)
+    restored into the model, optimizer and generators. The one place that reads resumable state."""
+    if not out.exists(f"{folder}/trainer.pt"):
+        return 0, []
     with out.open(f"{folder}/trainer.pt") as handle:
         state = torch.load(handle, map_location="cpu", weights_only=True)  # tensors and plain types only
     if state["described"] != json.dumps(described, sort_keys=True):
@@ -249,41 +234,45 @@ def safetensors_bytes(model: GPT) -> bytes:
             return f.read()
 
 
-def load_checkpoint(storage: Storage, run: str = RUN) -> GPT:
+def load_checkpoint(storage: Storage, run: Run) -> GPT:
     """The trained GPT in eval mode, on CPU; no pickle is involved (safetensors + JSON)."""
-    config = storage.read_json(f"{run_dir(run)}/config.json")
+    config = storage.read_json(f"{run.folder}/config.json")
     model = GPT(GPTConfig(**config["model"]))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.safetensors")
         with open(path, "wb") as f:
-            f.write(storage.read_bytes(f"{run_dir(run)}/model.safetensors"))
+            f.write(storage.read_bytes(f"{run.folder}/model.safetensors"))
         load_model(model, path)
     model.eval()
     return model
 
 
-def build_checkpoints(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None, log=None) -> dict:
-    """Train each run in `partition_keys` (default: curated, and raw when the ablation is on) in
-    this process. Returns the first run's summary, with every run's under "runs"."""
-    results = {run: train(settings, out, run, log) for run in runs_of(settings, partition_keys)}
-    return {**next(iter(results.values())), "runs": results}
+def build_checkpoints(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None, log=None,
+                      launch: Optional[Callable[[Run], dict]] = None) -> dict[str, dict]:
+    """Train every run the partition keys name (default: every arm x seed) in turn, in this process
+    or, with `launch`, through it (torchrun); returns {run key: summary without the records}."""
+    summaries = {}
+    for run in runs_of(settings, partition_keys):
+        result = launch(run) if launch else train(settings, out, run, log)
+        summaries[run.key] = {k: v for k, v in result.items() if k != "records"}
+    return summaries
 
 
 def outputs(settings: Settings, partition_keys=None) -> list[str]:
-    return [run_dir(run) for run in runs_of(settings, partition_keys)]
+    return [run.folder for run in runs_of(settings, partition_keys)]
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
     losses, summary = [], []
     for run in runs_of(settings, partition_keys):
-        records = [json.loads(line) for line in area.read_text(f"{run_dir(run)}/metrics.jsonl").splitlines() if line.strip()]
-        losses += [{"run": run, "iter": r["iter"], "val_loss": r["val_loss"], "train_loss": r.get("train_loss")} for r in records]
+        records = [json.loads(line) for line in area.read_text(f"{run.folder}/metrics.jsonl").splitlines() if line.strip()]
+        losses += [{"run": run.key, "iter": r["iter"], "val_loss": r["val_loss"], "train_loss": r.get("train_loss")} for r in records]
         # reload and generate: the checkpoint must be usable, not just present
         model = load_checkpoint(area, run)
         sample = model.generate(torch.zeros((1, 1), dtype=torch.long), 8, greedy=True)
         summary.append(
             {
-                "run": run,
+                "run": run.key,
                 "initial_val_loss": records[0]["val_loss"],
                 "final_val_loss": records[-1]["val_loss"],
                 "loss_drop": records[0]["val_loss"] - records[-1]["val_loss"],

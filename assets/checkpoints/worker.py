@@ -1,7 +1,7 @@
 """Training worker: one process of a (possibly data-parallel) training run.
 
-    python -m assets.checkpoints.worker --recipe curated [--out URL]          # one process
-    torchrun --nproc-per-node=2 -m assets.checkpoints.worker --recipe curated  # DDP (see torchrun_command)
+    python -m assets.checkpoints.worker --checkpoint-run curated_graph-s0 [--out URL]          # one process
+    torchrun --nproc-per-node=2 -m assets.checkpoints.worker --checkpoint-run curated_graph-s0  # DDP (see torchrun_command)
 
 Launched by Dagster Pipes (PipesSubprocessClient running `torchrun_command(...)`), rank 0 opens the
 Pipes channel and streams each metrics record as a log line and the result as materialization
@@ -21,7 +21,7 @@ from assets.core.settings import Settings
 
 
 def torchrun_command(settings: Settings, run: str, nproc: int, nnodes: int = 1, rdzv_endpoint: Optional[str] = None, out: Optional[str] = None) -> list[str]:
-    """The exact command line that trains `run` on `nnodes` x `nproc` processes. `out` is the
+    """The exact command line that trains `run` (a partition key, `<arm>-s<k>`) on `nnodes` x `nproc` processes. `out` is the
     storage URL the checkpoint is written under (a staging area; default the storage root).
     Run it with `torchrun_env(settings, nproc)` added to the environment."""
     if nnodes > 1 and not rdzv_endpoint:
@@ -29,7 +29,7 @@ def torchrun_command(settings: Settings, run: str, nproc: int, nnodes: int = 1, 
     launch = ["--standalone"] if nnodes == 1 and not rdzv_endpoint else ["--rdzv-backend=c10d", f"--rdzv-endpoint={rdzv_endpoint}", f"--rdzv-id=atelier-{run}"]
     return [
         sys.executable, "-m", "torch.distributed.run", f"--nnodes={nnodes}", f"--nproc-per-node={nproc}", *launch,
-        "-m", "assets.checkpoints.worker", "--recipe", run,
+        "-m", "assets.checkpoints.worker", "--checkpoint-run", run,
         "--params", settings.params_path, "--sources", settings.sources_path, "--storage", settings.storage_root,
         "--out", out or settings.storage_root,
     ]  # fmt: skip
@@ -42,7 +42,7 @@ def torchrun_env(settings: Settings, nproc: int) -> dict[str, str]:
 
 def main(argv: Optional[list[str]] = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", required=True, choices=["curated", "raw"], help="the checkpoint run (not --run: torchrun would read it as its --run-path)")
+    parser.add_argument("--checkpoint-run", required=True, help="the run's partition key, <arm>-s<k> (not --run: torchrun would read it as its --run-path)")
     parser.add_argument("--params")
     parser.add_argument("--sources")
     parser.add_argument("--storage")
@@ -51,6 +51,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
 
     import torch.distributed as dist
 
+    from assets.checkpoints.runs import runs_of
     from assets.checkpoints.train import pick_device, train
     from assets.core.settings import load_settings
     from assets.core.storage import Storage
@@ -69,7 +70,8 @@ def main(argv: Optional[list[str]] = None) -> dict:
     try:
         with pipes_or_nothing(rank) as pipes:
             log = (lambda r: pipes.log.info(json.dumps(r, sort_keys=True))) if pipes else (lambda r: print(json.dumps(r, sort_keys=True), flush=True))
-            result = train(settings, out, args.recipe, log if rank == 0 else None)
+            (run,) = runs_of(settings, [args.checkpoint_run])
+            result = train(settings, out, run, log if rank == 0 else None)
             if pipes:
                 summary = {k: v for k, v in result.items() if k != "records"}
                 pipes.report_asset_materialization(metadata={**summary, "world_size": world}, data_version=None)

@@ -4,6 +4,7 @@ configuration, every metric, and what the model is known not to do."""
 from __future__ import annotations
 
 from assets.core.settings import Settings
+from assets.tokenized.arms import DEFAULT, label
 
 
 def table(rows: list[dict]) -> str:
@@ -38,8 +39,11 @@ def model_card(settings: Settings, metrics: dict, ledger: dict, mixture: list[di
     books = [{"source": k, "in": v["documents_in"], "kept": v["kept"], "removed": sum(v["removed"].values()), "quarantined": sum(v["quarantined"].values())}
              for k, v in sorted(ledger.get("sources", {}).items())]
     reasons = [{"reason": k, "documents": v} for k, v in sorted(ledger["removed"].items())]
-    curated = configs.get("curated", {})
-    qa, privacy = metrics["qa"], metrics["privacy"]
+    house = configs.get(f"{DEFAULT}-s0", {})
+    m = metrics.get(DEFAULT, {})
+    runs = [k for k in metrics["privacy"]["canaries"] if k.startswith(f"{DEFAULT}-")]
+    exposure = max((metrics["privacy"]["canaries"][k].get("max_exposure", 0.0) for k in runs), default=0.0)
+    extracted = max((metrics["privacy"]["extraction"][k]["extracted"] for k in runs), default=0)
     return "\n".join([
         "# Model card: Atelier house model",
         "",
@@ -63,13 +67,15 @@ def model_card(settings: Settings, metrics: dict, ledger: dict, mixture: list[di
         f"Canaries planted for the privacy audit: {p.evaluate.canaries_per_repetition} per repetition count {p.evaluate.canary_repetitions}.",
         "",
         "## Training configuration",
-        table([{"key": k, "value": v} for k, v in sorted({**curated.get("model", {}), "parameters": curated.get("parameters", ""), "seed": curated.get("seed", "")}.items())]),
-        table([{"key": k, "value": v} for k, v in sorted(curated.get("train", {}).items())]),
+        table([{"key": k, "value": v} for k, v in sorted({**house.get("model", {}), "parameters": house.get("parameters", ""), "seed": house.get("seed", ""), "seeds": p.train.seeds}.items())]),
+        table([{"key": k, "value": v} for k, v in sorted(house.get("train", {}).items())]),
+        "## Verdict",
+        metrics["verdict"]["sentence"],
+        "",
         "## Metrics",
-        f"Held-out bits per byte (curated): {metrics['curated']['bits_per_byte']:.4f}; "
-        f"QA acc {qa['curated']['acc']:.3f} / acc_norm {qa['curated']['acc_norm']:.3f} against chance {qa['chance']:.3f}; "
-        f"max canary exposure {privacy['canaries']['curated'].get('max_exposure', 0.0):.2f} of {privacy['canaries']['curated'].get('max_exposure_bits', 0.0)} bits; "
-        f"client values extracted: {privacy['extraction']['curated']['extracted']}.",
+        (f"The model is the {label(DEFAULT)} arm (mean of {m.get('seeds', 0)} seeds): held-out bits per byte {m.get('bits_per_byte', float('nan')):.4f}; "
+         f"known-QA acc {m.get('known_acc', float('nan')):.3f}, unseen-QA acc {m.get('unseen_acc', float('nan')):.3f}; "
+         f"max canary exposure {exposure:.2f} bits; client values extracted: {extracted}."),
         "",
         table(flatten(metrics)),
         "## Known limits",

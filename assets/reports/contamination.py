@@ -1,6 +1,6 @@
 """Contamination of the evaluation sets by the training shards: an evaluation text is contaminated
 when a word n-gram of it (evaluate.contamination_ngram words, as the cleaned stage's 13-gram
-decontamination; the whole text when shorter) occurs in a document of a recipe's train shards.
+decontamination; the whole text when shorter) occurs in a document of an arm's train shards.
 The shards are decoded document by document (split at end-of-text), so what is checked is what
 the model was trained on; words are lower-cased \\w+ runs, compared as 64-bit rolling hashes."""
 
@@ -13,7 +13,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tokenizers import Tokenizer
 
 from assets.core.storage import Storage
-from assets.tokenized.shards import read_shard, recipe_dir
+from assets.tokenized.shards import read_manifest, read_shard
 
 BASE = np.uint64(1_000_003)
 WORD = re.compile(r"\w+")
@@ -37,23 +37,23 @@ class WordIds:
         return np.asarray([self.ids.setdefault(w, len(self.ids) + 1) for w in WORD.findall(text.casefold())], dtype=np.uint64)
 
 
-def train_documents(storage: Storage, recipe: str, tokenizer: Tokenizer, eot_id: int) -> list[str]:
-    manifest = storage.read_json(f"{recipe_dir(recipe)}/manifest.json")
+def train_documents(storage: Storage, arm: str, tokenizer: Tokenizer, eot_id: int) -> list[str]:
+    manifest = read_manifest(storage, arm)
     texts = []
     for shard in manifest["shards"]:
         if shard["split"] != "train":
             continue
-        ids = read_shard(storage, manifest, shard["name"], recipe).astype(np.int64)
+        ids = read_shard(storage, manifest, shard["name"], arm).astype(np.int64)
         bounds = np.flatnonzero(ids == eot_id)
         docs = [d.tolist() for d in np.split(ids, bounds + 1) if len(d)]
         texts += tokenizer.decode_batch([d[:-1] if d[-1] == eot_id else d for d in docs])
     return texts
 
 
-def contamination(storage: Storage, recipe: str, tokenizer: Tokenizer, evalsets: dict[str, list[str]], n: int) -> dict:
-    """{set: {"texts", "contaminated", "fraction"}} for one recipe's training shards."""
+def contamination(storage: Storage, arm: str, tokenizer: Tokenizer, evalsets: dict[str, list[str]], n: int) -> dict:
+    """{set: {"texts", "contaminated", "fraction"}} for one arm's training shards."""
     word_ids = WordIds()
-    train = [word_ids(t) for t in train_documents(storage, recipe, tokenizer, tokenizer.token_to_id("<|endoftext|>"))]
+    train = [word_ids(t) for t in train_documents(storage, arm, tokenizer, tokenizer.token_to_id("<|endoftext|>"))]
     encoded = {name: [word_ids(t) for t in texts] for name, texts in evalsets.items()}
     lengths = {min(len(ids), n) for docs in encoded.values() for ids in docs if len(ids)}
     seen = {k: np.unique(np.concatenate([ngram_hashes(d, k) for d in train] + [np.zeros(0, np.uint64)])) for k in lengths}

@@ -32,12 +32,13 @@ def secret_nll(model: GPT, tokenizer: Tokenizer, prefix: str, secrets: list[str]
     return sequence_nll(model, pairs)
 
 
-def extrapolated_rank(canary: float, candidates: np.ndarray, space: int) -> float:
-    """1 + P(a never-inserted secret scores a lower NLL) * (|R| - 1), P from a skew-normal fit."""
+def extrapolated_ranks(canaries: np.ndarray, candidates: np.ndarray, space: int) -> np.ndarray:
+    """1 + P(a never-inserted secret scores a lower NLL) * (|R| - 1) for each canary's NLL, P from
+    one skew-normal fit to the candidates (the fit is the costly part: once per model)."""
     if np.ptp(candidates) == 0:  # a model that ignores the secret: every secret ties
-        return 1 + float(candidates[0] <= canary) * (space - 1)
+        return 1 + (candidates[0] <= canaries).astype(float) * (space - 1)
     shape, loc, scale = skewnorm.fit(candidates)
-    return 1.0 + float(skewnorm.cdf(canary, shape, loc, scale)) * (space - 1)
+    return 1.0 + skewnorm.cdf(canaries, shape, loc, scale) * (space - 1)
 
 
 @torch.no_grad()
@@ -67,19 +68,21 @@ def canary_exposure(model: GPT, tokenizer: Tokenizer, settings: Settings, eot_id
     canary_nll = secret_nll(model, tokenizer, p.canary_prefix, planted["secret"].tolist(), eot_id)
     extracted = greedy_extracts(model, tokenizer, p.canary_prefix, planted["secret"].tolist(), eot_id)
     rows = []
-    for canary, nll, hit in zip(planted.itertuples(index=False), canary_nll, extracted):
+    ranks = extrapolated_ranks(np.asarray(canary_nll, dtype=float), cand_nll, space)
+    for canary, nll, hit, rank in zip(planted.itertuples(index=False), canary_nll, extracted, ranks):
         beaten_by = int((cand_nll <= nll).sum())
-        rank = extrapolated_rank(float(nll), cand_nll, space)
+        rank = float(rank)
         rows.append({"doc_id": canary.doc_id, "repetitions": int(canary.repetitions), "nll": float(nll), "rank_in_sample": beaten_by + 1,
                      "exposure": math.log2(space) - math.log2(rank),
                      "exposure_sampled": math.log2(len(candidates) + 1) - math.log2(beaten_by + 1), "greedy_extracted": bool(hit)})
     table = pd.DataFrame(rows)
-    by_repetition = table.groupby("repetitions").agg(exposure=("exposure", "mean"), greedy_extracted=("greedy_extracted", "sum"))
+    by_repetition = table.groupby("repetitions").agg(exposure=("exposure", "mean"), max_exposure=("exposure", "max"), greedy_extracted=("greedy_extracted", "sum"))
     summary = {
         "canaries": len(table), "candidates": len(candidates), "max_exposure_bits": round(math.log2(space), 4),
         "max_exposure": float(table["exposure"].max()), "mean_exposure": float(table["exposure"].mean()),
         "greedy_extracted": int(table["greedy_extracted"].sum()),
-        "by_repetitions": {str(r): {"mean_exposure": float(v.exposure), "greedy_extracted": int(v.greedy_extracted)} for r, v in by_repetition.iterrows()},
+        "by_repetitions": {str(r): {"mean_exposure": float(v.exposure), "max_exposure": float(v.max_exposure), "greedy_extracted": int(v.greedy_extracted)}
+                           for r, v in by_repetition.iterrows()},
         "method": "skew-normal fit to never-inserted candidates' NLL, rank = 1 + cdf * (|R| - 1)",
     }
     return summary, table

@@ -1,7 +1,13 @@
-"""The held-out texts both recipes are scored on: the graph stage's held-out documents per source,
-the eval-only documents and the curated validation split (doc ids from the val shards' document
-tables, texts from the mixture). The texts are re-tokenized by the scorer, never cut at shard
-boundaries, so the curated and raw checkpoints see exactly the same bytes."""
+"""The texts every arm is scored on, by the scorer's own tokenization (never cut at shard
+boundaries, so every checkpoint sees exactly the same bytes):
+
+- `heldout`: the documents held out per source before curation (cleaned/evalsets), never trained
+  on by any arm: the headline bits per byte;
+- `eval_only`: documents whose rights allow evaluation only (cleaned/evalsets/documents);
+- an arm's own validation split (`in_distribution_texts`): documents drawn like its training
+  documents, reported apart and labelled in-distribution.
+At most `per_source` documents per set and source, chosen by a hash of the doc id.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,11 @@ import hashlib
 
 import pandas as pd
 
-from assets.cleaned.paths import EVAL_DOCUMENTS, EVALSETS, MIXTURE
+from assets.cleaned.graph.paths import HELDOUT_DOCS
+from assets.cleaned.paths import EVAL_DOCUMENTS
 from assets.core.storage import Storage
-from assets.tokenized.shards import MANIFEST, SHARDS
+from assets.tokenized.arms import ARMS
 
-HELDOUT_DOCS = f"{EVALSETS}/heldout"
 COLUMNS = ["set", "doc_id", "source", "text"]
 
 
@@ -21,27 +27,31 @@ def _rank(doc_id: str) -> bytes:
     return hashlib.sha256(doc_id.encode()).digest()
 
 
-def val_documents(storage: Storage) -> pd.DataFrame:
-    manifest = storage.read_json(MANIFEST)
-    tables = [storage.read_parquet(f"{SHARDS}/{s['docs']}", columns=["doc_id"]).to_pandas() for s in manifest["shards"] if s["split"] == "val" and s.get("docs")]
-    ids = set(pd.concat(tables)["doc_id"]) if tables else set()
-    mixture = storage.read_parquet(MIXTURE, columns=["doc_id", "source", "text"]).to_pandas()
-    return mixture.loc[mixture["doc_id"].isin(ids)].drop_duplicates("doc_id").assign(set="val")
-
-
-def heldout_texts(storage: Storage, per_source: int) -> pd.DataFrame:
-    """set, doc_id, source, text; a document in two sets is scored once (first set wins), and at
-    most `per_source` documents per set and source, chosen by a hash of the doc id."""
-    frames = []
-    for name, folder in (("heldout", HELDOUT_DOCS), ("eval_only", EVAL_DOCUMENTS)):
-        if storage.parquet_files(folder):
-            frames.append(storage.read_parquet(folder, columns=["doc_id", "source", "text"]).to_pandas().assign(set=name))
-    if storage.exists(MANIFEST) and storage.parquet_files(MIXTURE):
-        frames.append(val_documents(storage))
-    if not frames:
-        raise FileNotFoundError(f"{storage.url(HELDOUT_DOCS)}, {storage.url(EVAL_DOCUMENTS)} and the val split: no held-out documents to score")
-    docs = pd.concat(frames, ignore_index=True)[COLUMNS]
+def _capped(docs: pd.DataFrame, per_source: int) -> pd.DataFrame:
     docs = docs.loc[docs["text"].fillna("").str.strip() != ""].drop_duplicates("doc_id").drop_duplicates("text")
     docs = docs.assign(_rank=docs["doc_id"].map(_rank)).sort_values(["set", "source", "_rank"])
     docs = docs.groupby(["set", "source"], sort=True).head(per_source)
-    return docs.drop(columns="_rank").sort_values(["set", "source", "doc_id"]).reset_index(drop=True)
+    return docs.drop(columns="_rank").sort_values(["set", "source", "doc_id"]).reset_index(drop=True)[COLUMNS]
+
+
+def independent_texts(storage: Storage, per_source: int) -> pd.DataFrame:
+    """set (heldout | eval_only), doc_id, source, text; a document in both sets counts as held-out."""
+    if not storage.parquet_files(HELDOUT_DOCS):
+        raise FileNotFoundError(f"{storage.url(HELDOUT_DOCS)}: no held-out documents (the cleaned stage's evalsets write them)")
+    frames = [storage.read_parquet(HELDOUT_DOCS, columns=["doc_id", "source", "text"]).to_pandas().assign(set="heldout")]
+    if storage.parquet_files(EVAL_DOCUMENTS):
+        frames.append(storage.read_parquet(EVAL_DOCUMENTS, columns=["doc_id", "source", "text"]).to_pandas().assign(set="eval_only"))
+    return _capped(pd.concat(frames, ignore_index=True), per_source)
+
+
+def in_distribution_texts(storage: Storage, arm: str, per_source: int) -> pd.DataFrame:
+    """The arm's validation documents (doc ids from its val shards' document tables, texts from
+    its corpus)."""
+    spec = ARMS[arm]
+    manifest = storage.read_json(spec.manifest)
+    tables = [storage.read_parquet(f"{spec.shards}/{s['docs']}", columns=["doc_id"]).to_pandas() for s in manifest["shards"] if s["split"] == "val" and s.get("docs")]
+    ids = set(pd.concat(tables)["doc_id"]) if tables else set()
+    if not ids:
+        return pd.DataFrame(columns=COLUMNS)
+    corpus = storage.read_parquet(spec.corpus, columns=["doc_id", "source", "text"]).to_pandas()
+    return _capped(corpus.loc[corpus["doc_id"].isin(ids)].assign(set="val"), per_source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 
-STYLE = "body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}img{max-width:100%}"
+STYLE = ".verdict{font-size:1.2em;font-weight:bold}body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}img{max-width:100%}"
 
 
 def table(rows: list[dict]) -> str:
@@ -19,6 +19,10 @@ def table(rows: list[dict]) -> str:
 
 def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def paragraph(text: str, css: str = "") -> str:
+    return f"<p class='{css}'>{html.escape(text)}</p>" if css else f"<p>{html.escape(text)}</p>"
 
 
 def image(png: bytes, alt: str) -> str:

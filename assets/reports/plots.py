@@ -70,3 +70,17 @@ def barh_png(labels: list[str], values: list[float], title: str, xlabel: str) ->
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     return _png(fig)
+
+
+def error_bars_png(records: list[dict], figures: list[str]) -> bytes:
+    """One panel per figure: each arm's mean with its 95% interval."""
+    shown = [f for f in figures if any(r["figure"] == f for r in records)] or figures[:1]
+    fig, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 3.4), squeeze=False)
+    for ax, name in zip(axes[0], shown):
+        rows = [r for r in records if r["figure"] == name]
+        means = [r["mean"] for r in rows]
+        errors = [[r["mean"] - r["lo"] for r in rows], [r["hi"] - r["mean"] for r in rows]]
+        ax.bar(range(len(rows)), means, yerr=errors, capsize=4, color="#7a9cc6")
+        ax.set_xticks(range(len(rows)), [r["arm"] for r in rows], rotation=20, ha="right")
+        ax.set_title(name.replace("_", " "))
+    return _png(fig)

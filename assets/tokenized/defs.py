@@ -15,7 +15,7 @@ from assets.tokenized import shards
     kinds={"numpy"},
     automation_condition=dg.AutomationCondition.eager(),
     backfill_policy=dg.BackfillPolicy.single_run(),
-    description="The house tokenizer, train/val shards and their manifest.",
+    description="The house tokenizer and, for every arm of the ablation (raw, curated, curated+graph), train/val shards and their manifest.",
 )
 def tokenized_shards(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
     settings = atelier.load()
@@ -28,8 +28,8 @@ def tokenized_shards(context: dg.AssetExecutionContext, atelier: AtelierSettings
         "shards": len(manifest["shards"]),
         "tokens_per_source": dg.MetadataValue.json(manifest["tokens_per_source"]),
     }
-    if "ablation" in manifest:
-        metadata["raw_recipe_train_tokens"] = manifest["ablation"]["raw"]["tokens"]["train"]
+    for arm, other in manifest["arms"].items():
+        metadata[f"{arm}_train_tokens"] = other["tokens"]["train"]
     return dg.MaterializeResult(metadata=metadata)
 
 

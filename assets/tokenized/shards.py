@@ -1,6 +1,6 @@
 """Tokenized stage: training mixture -> tokenizer.json, shards/{train,val}-NNNNN.bin (+ .docs.parquet)
-and manifest.json; and the raw-recipe ablation, tokenized with the same tokenizer, under
-tokenized/ablation/raw/.
+and manifest.json for the default arm (curated+graph), and the other arms of the ablation
+(`assets/tokenized/arms.py`), tokenized with the same tokenizer, under tokenized/ablation/<arm>/.
 
 The corpus is streamed in Arrow record batches, three passes: ids for the split, train texts for the
 tokenizer (a hash-ordered sample once they pass `tokenizer_train_chars`), then texts to encode:
@@ -12,9 +12,9 @@ are its copies: either one row per copy (`copy` = 0..copies-1, how cleaned/mixtu
 without a `copy` column, one row standing for `copies` copies. A training document is written once
 per copy; a validation document once (its copy 0), whatever its weight.
 
-One evaluation for both recipes: every doc id that the raw recipe shares with the mixture keeps the
-mixture's split, so the curated validation shards (tokenized/shards/val-*) are held out of both arms.
-Score both checkpoints on them; the raw recipe's own val shards only drive its training-time loss.
+Every doc id that another arm shares with the mixture keeps the mixture's split, so no arm trains
+on a document another arm validates on. The headline evaluation is on the held-out documents
+chosen before curation (cleaned/evalsets), never on these validation shards.
 """
 
 from __future__ import annotations
@@ -31,36 +31,33 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
-from assets.cleaned.paths import MIXTURE, RAW_RECIPE
+from assets.cleaned.paths import MIXTURE
 from assets.core.settings import Settings
 from assets.core.storage import Storage
+from assets.tokenized.arms import ARMS, DEFAULT, Arm, selected
 from assets.tokenized.splits import assign_splits, bucket
 from assets.tokenized.tokenizer import EOT, byte_tokenizer, train_bpe
 from assets.tokenized.writer import DOCS_SCHEMA, LINEAGE, ShardWriter
 
 TOKENIZER = "tokenized/tokenizer.json"
-SHARDS = "tokenized/shards"
-MANIFEST = "tokenized/manifest.json"
+SHARDS = ARMS[DEFAULT].shards
+MANIFEST = ARMS[DEFAULT].manifest
 ABLATION = "tokenized/ablation"
 LINEAGE_SCHEMA = pa.schema([DOCS_SCHEMA.field(k) for k in LINEAGE])
-RECIPES = {"curated": ("tokenized", MIXTURE), "raw": (f"{ABLATION}/raw", RAW_RECIPE)}
 BATCH = 2048  # rows per record batch for the split and tokenizer-training passes
 ENCODE_BATCH = 10_000  # rows per encode_batch call (as datatrove) ...
 ENCODE_CHARS = 8_000_000  # ... and at most this many characters: bounds a batch's memory (its Encodings)
-
-
-def recipe_dir(recipe: str) -> str:
-    return RECIPES[recipe][0]
 
 
 DEFAULTS = {"copies": 1, "copy": 0, "synthetic": False, "uri": None, "line": None, "rights": None}
 DEFAULT_TYPES = {"copies": pa.int64(), "copy": pa.int64(), "synthetic": pa.bool_(), "uri": pa.string(), "line": pa.int64(), "rights": pa.string()}
 
 
-def _arrow_batches(storage: Storage, folder: str, columns: list[str], batch_size: int = BATCH) -> Iterator[pa.Table]:
-    """The corpus in record batches, as Arrow tables with `columns`, `copy`, `copies` and `repeat`
-    (how many times to write the row: each row is one copy when the rows are copies); a missing
-    optional column reads as its default."""
+def _arrow_batches(storage: Storage, arm: Arm, columns: list[str], batch_size: int = BATCH) -> Iterator[pa.Table]:
+    """The arm's corpus in record batches, as Arrow tables with `columns`, `copy`, `copies` and
+    `repeat` (how many times to write the row: each row is one copy when the rows are copies),
+    rows the arm leaves out dropped; a missing optional column reads as its default."""
+    folder = arm.corpus
     files = storage.parquet_files(folder)
     if not files:
         raise FileNotFoundError(f"{storage.url(folder)}: no Parquet files (the cleaned stage writes them)")
@@ -71,9 +68,12 @@ def _arrow_batches(storage: Storage, folder: str, columns: list[str], batch_size
             missing = [c for c in columns if c not in present and c not in DEFAULTS]
             if missing:
                 raise ValueError(f"{storage.url(name)}: missing column(s) {missing}")
-            wanted = list(dict.fromkeys(c for c in columns + ["copy", "copies"] if c in present))
+            wanted = list(dict.fromkeys(c for c in columns + ["copy", "copies", "source", "synthetic"] if c in present))
             for batch in parquet.iter_batches(batch_size=batch_size, columns=wanted):
                 table = pa.Table.from_batches([batch])
+                if not arm.graph_documents and "synthetic" in present:
+                    table = table.filter(arm.keep_mask(table))
+                table = table.select([c for c in wanted if c in columns or c in ("copy", "copies")])
                 for column in dict.fromkeys(columns + ["copy", "copies"]):
                     if column not in present:
                         table = table.append_column(column, pa.array([DEFAULTS[column]] * len(table), DEFAULT_TYPES[column]))
@@ -86,16 +86,16 @@ def _arrow_batches(storage: Storage, folder: str, columns: list[str], batch_size
                 yield table.append_column("repeat", repeat)
 
 
-def read_batches(storage: Storage, folder: str, columns: list[str]) -> Iterator[pd.DataFrame]:
-    """The corpus in record batches (pandas); a missing optional column reads as defaults."""
-    for table in _arrow_batches(storage, folder, columns):
+def read_batches(storage: Storage, arm: Arm, columns: list[str]) -> Iterator[pd.DataFrame]:
+    """The arm's corpus in record batches (pandas); a missing optional column reads as defaults."""
+    for table in _arrow_batches(storage, arm, columns):
         yield table.to_pandas()
 
 
-def decide_splits(storage: Storage, folder: str, val_fraction: float, fixed: Optional[dict] = None) -> dict[str, str]:
+def decide_splits(storage: Storage, arm: Arm, val_fraction: float, fixed: Optional[dict] = None) -> dict[str, str]:
     rows = (
         (d, s, bool(y))
-        for frame in read_batches(storage, folder, ["doc_id", "source", "synthetic"])
+        for frame in read_batches(storage, arm, ["doc_id", "source", "synthetic"])
         for d, s, y, c in zip(frame["doc_id"], frame["source"], frame["synthetic"], frame["copy"])
         if c == 0  # a document's further copies follow its split
     )
@@ -117,7 +117,7 @@ def training_sample(storage: Storage, splits: dict[str, str], max_chars: int) ->
         return None
     ids: list[str] = []
     sizes: list[np.ndarray] = []
-    for table in _arrow_batches(storage, MIXTURE, ["doc_id", "text"]):
+    for table in _arrow_batches(storage, ARMS[DEFAULT], ["doc_id", "text"]):
         keep = _training_documents(table, splits)
         ids += table.column("doc_id").filter(pa.array(keep)).to_pylist()
         sizes.append(pc.utf8_length(table.column("text").filter(pa.array(keep))).to_numpy(zero_copy_only=False))
@@ -135,8 +135,8 @@ def train_tokenizer(settings: Settings, storage: Storage, splits: dict[str, str]
         return byte_tokenizer()
     sample = training_sample(storage, splits, p.tokenizer_train_chars)
 
-    def texts() -> Iterator[list[str]]:  # unique training documents, unweighted
-        for table in _arrow_batches(storage, MIXTURE, ["doc_id", "text"]):
+    def texts() -> Iterator[list[str]]:  # unique training documents of the default arm, unweighted
+        for table in _arrow_batches(storage, ARMS[DEFAULT], ["doc_id", "text"]):
             keep = _training_documents(table, splits)
             if sample is not None:
                 keep &= np.fromiter((d in sample for d in table.column("doc_id").to_pylist()), dtype=bool, count=len(table))
@@ -157,7 +157,7 @@ def _bounded(tables: Iterator[pa.Table], max_chars: int) -> Iterator[pa.Table]:
             start = end
 
 
-def _encoded_batches(storage: Storage, folder: str, columns: list[str], splits: dict[str, str], tokenizer: Tokenizer) -> Iterator[tuple]:
+def _encoded_batches(storage: Storage, arm: Arm, columns: list[str], splits: dict[str, str], tokenizer: Tokenizer) -> Iterator[tuple]:
     """(table, is_val, copy, repeat, first, owner, encodings of the `first` rows) per batch of at most
     ENCODE_BATCH rows and ENCODE_CHARS characters, read and encoded one batch ahead in a thread:
     `encode_batch` releases the GIL and runs on every core (rayon) while the caller lays out and
@@ -167,7 +167,7 @@ def _encoded_batches(storage: Storage, folder: str, columns: list[str], splits: 
         ids = table.column("doc_id").to_pylist()
         split = [splits.get(d) for d in ids]
         if None in split:
-            raise ValueError(f"{storage.url(folder)}: doc {ids[split.index(None)]!r} has copies but no copy 0")
+            raise ValueError(f"{storage.url(arm.corpus)}: doc {ids[split.index(None)]!r} has copies but no copy 0")
         is_val = np.fromiter((s == "val" for s in split), dtype=bool, count=len(split))
         copy = table.column("copy").to_numpy(zero_copy_only=False)
         repeat = np.where(is_val, 1, table.column("repeat").to_numpy(zero_copy_only=False)).astype(np.int64)
@@ -180,7 +180,7 @@ def _encoded_batches(storage: Storage, folder: str, columns: list[str], splits: 
         texts = table.column("text").filter(pa.array(first)).to_pylist()
         return table, is_val, copy, repeat, first, owner, tokenizer.encode_batch(texts, add_special_tokens=False)
 
-    batches = _bounded(_arrow_batches(storage, folder, columns, ENCODE_BATCH), ENCODE_CHARS)
+    batches = _bounded(_arrow_batches(storage, arm, columns, ENCODE_BATCH), ENCODE_CHARS)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode") as pool:
         ahead = [pool.submit(encode, table) for table in itertools.islice(batches, 1)]
         while ahead:
@@ -189,19 +189,19 @@ def _encoded_batches(storage: Storage, folder: str, columns: list[str], splits: 
             yield done
 
 
-def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenizer: Tokenizer, folder: str, splits: dict[str, str], recipe: str) -> dict:
+def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenizer: Tokenizer, arm: Arm, splits: dict[str, str]) -> dict:
     """Encode and write the corpus, streaming: a document is encoded once per batch whatever its
     copies, its ids laid out with numpy (end-of-text after each, a training document repeated
     per copy) and handed to the shard writers a batch at a time."""
     p = settings.params.tokenize
     vocab_size, eot = tokenizer.get_vocab_size(), tokenizer.token_to_id(EOT)
     dtype = np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
-    shard_folder = f"{recipe_dir(recipe)}/shards"
+    shard_folder = arm.shards
     writers = {s: ShardWriter(out, shard_folder, s, p.shard_tokens, dtype) for s in ("train", "val")}
     tokens: dict = {"train": {}, "val": {}}
     documents = {"train": 0, "val": 0}
     columns = ["doc_id", "source", "text", "uri", "line", "rights", "synthetic"]
-    for table, is_val, copy, repeat, first, owner, encodings in _encoded_batches(storage, folder, columns, splits, tokenizer):
+    for table, is_val, copy, repeat, first, owner, encodings in _encoded_batches(storage, arm, columns, splits, tokenizer):
         # the encoded documents end to end, an end-of-text token after each
         lengths = np.fromiter((len(e) for e in encodings), dtype=np.int64, count=len(encodings)) + 1
         ends = np.cumsum(lengths)
@@ -232,7 +232,7 @@ def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenize
                 tokens[split][source] = tokens[split].get(source, 0) + n
             documents[split] += int((copy[rows] == 0).sum())
     manifest = {
-        "recipe": recipe,
+        "arm": arm.name,
         "tokenizer": p.kind,
         "tokenizer_sha256": hashlib.sha256(tokenizer.to_str().encode()).hexdigest(),
         "vocab_size": vocab_size,
@@ -245,54 +245,62 @@ def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenize
         "tokens_per_source": tokens,
         "documents": documents,
     }
-    out.write_json(f"{recipe_dir(recipe)}/manifest.json", manifest)  # last: its presence means the shards are whole
+    out.write_json(arm.manifest, manifest)  # last: its presence means the shards are whole
     return manifest
 
 
 def build_tokenized(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None) -> dict:
-    """Curated mixture and (if tokenize.ablation_raw) the raw recipe. Returns the curated manifest,
-    with the ablation's under "ablation"."""
+    """Every arm of tokenize.arms, one tokenizer (trained on the default arm's training documents)
+    and one split (the default arm's; other arms follow it for shared doc ids). Returns the default
+    arm's manifest, with the other arms' under "arms"."""
     p, storage = settings.params.tokenize, settings.storage
-    splits = decide_splits(storage, MIXTURE, p.val_fraction)
+    default = ARMS[DEFAULT]
+    splits = decide_splits(storage, default, p.val_fraction)
     tokenizer = train_tokenizer(settings, storage, splits)
     out.write_text(TOKENIZER, tokenizer.to_str())
-    manifest = tokenize_corpus(settings, storage, out, tokenizer, MIXTURE, splits, "curated")
-    if p.ablation_raw:
-        raw_splits = decide_splits(storage, RAW_RECIPE, p.val_fraction, fixed=splits)
-        manifest = {**manifest, "ablation": {"raw": tokenize_corpus(settings, storage, out, tokenizer, RAW_RECIPE, raw_splits, "raw")}}
-    return manifest
+    manifest = tokenize_corpus(settings, storage, out, tokenizer, default, splits)
+    others = {}
+    for name in selected(settings):
+        if name != DEFAULT:
+            arm = ARMS[name]
+            arm_splits = splits if arm.corpus == default.corpus else decide_splits(storage, arm, p.val_fraction, fixed=splits)
+            others[name] = tokenize_corpus(settings, storage, out, tokenizer, arm, arm_splits)
+    return {**manifest, "arms": others}
 
 
 def outputs(settings: Settings, partition_keys=None) -> list[str]:
-    units = [TOKENIZER, SHARDS, MANIFEST]
-    return units + [ABLATION] if settings.params.tokenize.ablation_raw else units
+    arms = selected(settings)
+    return [TOKENIZER, SHARDS, MANIFEST] + ([ABLATION] if len(arms) > 1 else [])
 
 
 def load_tokenizer(storage: Storage) -> Tokenizer:
     return Tokenizer.from_str(storage.read_text(TOKENIZER))
 
 
-def read_shard(storage: Storage, manifest: dict, name: str, recipe: str = "curated") -> np.ndarray:
-    return np.frombuffer(storage.read_bytes(f"{recipe_dir(recipe)}/shards/{name}"), dtype=np.dtype(manifest["dtype"]))
+def read_manifest(storage: Storage, arm: str = DEFAULT) -> dict:
+    return storage.read_json(ARMS[arm].manifest)
+
+
+def read_shard(storage: Storage, manifest: dict, name: str, arm: str = DEFAULT) -> np.ndarray:
+    return np.frombuffer(storage.read_bytes(f"{ARMS[arm].shards}/{name}"), dtype=np.dtype(manifest["dtype"]))
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
-    recipes = ["curated", "raw"] if settings.params.tokenize.ablation_raw else ["curated"]
     shard_rows, split_rows, source_rows, doc_frames = [], [], [], []
-    for recipe in recipes:
-        manifest = area.read_json(f"{recipe_dir(recipe)}/manifest.json")
+    for arm in selected(settings):
+        manifest = read_manifest(area, arm)
         counted = {"train": {}, "val": {}}
         for shard in manifest["shards"]:
-            data = area.read_bytes(f"{recipe_dir(recipe)}/shards/{shard['name']}")
+            data = area.read_bytes(f"{ARMS[arm].shards}/{shard['name']}")
             ids = np.frombuffer(data, dtype=np.dtype(manifest["dtype"]))
-            docs = area.read_parquet(f"{recipe_dir(recipe)}/shards/{shard['docs']}").to_pandas()
-            docs["recipe"], docs["split"] = recipe, shard["split"]
-            doc_frames.append(docs[["recipe", "split", "doc_id", "source", "rights", "synthetic"]])
+            docs = area.read_parquet(f"{ARMS[arm].shards}/{shard['docs']}").to_pandas()
+            docs["arm"], docs["split"] = arm, shard["split"]
+            doc_frames.append(docs[["arm", "split", "doc_id", "source", "rights", "synthetic"]])
             for source, n in docs.groupby("source")["tokens"].sum().items():
                 counted[shard["split"]][source] = counted[shard["split"]].get(source, 0) + int(n)
             shard_rows.append(
                 {
-                    "recipe": recipe,
+                    "arm": arm,
                     "name": shard["name"],
                     "split": shard["split"],
                     "tokens": len(ids),
@@ -304,18 +312,18 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
             )
         split_rows.append(
             {
-                "recipe": recipe,
+                "arm": arm,
                 "train_tokens": sum(s["tokens"] for s in manifest["shards"] if s["split"] == "train"),
                 "val_tokens": sum(s["tokens"] for s in manifest["shards"] if s["split"] == "val"),
                 "manifest_train_tokens": manifest["tokens"]["train"],
                 "manifest_val_tokens": manifest["tokens"]["val"],
             }
         )
-        real = {s for f in doc_frames if len(f) for s in f.loc[(f["recipe"] == recipe) & ~f["synthetic"].astype(bool), "source"]}
+        real = {s for f in doc_frames if len(f) for s in f.loc[(f["arm"] == arm) & ~f["synthetic"].astype(bool), "source"]}
         for source in sorted(real):
             source_rows.append(
                 {
-                    "recipe": recipe,
+                    "arm": arm,
                     "source": source,
                     "train_tokens": counted["train"].get(source, 0),
                     "val_tokens": counted["val"].get(source, 0),
@@ -323,7 +331,7 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
                     "manifest_val_tokens": manifest["tokens_per_source"]["val"].get(source, 0),
                 }
             )
-    documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else pd.DataFrame(columns=["recipe", "split", "doc_id", "source", "rights", "synthetic"])
+    documents = pd.concat(doc_frames, ignore_index=True) if doc_frames else pd.DataFrame(columns=["arm", "split", "doc_id", "source", "rights", "synthetic"])
     return {
         "tokenized_shards": pd.DataFrame(shard_rows),
         "tokenized_splits": pd.DataFrame(split_rows),

@@ -6,8 +6,8 @@ put nothing below `val_fraction` still gives its lowest-hash document to validat
 source with training rights can be measured. Synthetic documents always train: validation
 measures the house's own text.
 
-The raw-recipe ablation reuses the curated decision for every doc id the two corpora share, so
-both arms hold out the same documents and can be scored on the curated validation shards.
+The other arms reuse the default arm's decision for every doc id they share with it, so
+no arm trains on a document another arm validates on.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def test_worker_reports_through_pipes(tokenized_root, tmp_path):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params.model_dump()))
     (tmp_path / "sources.yaml").write_text("sources: []\n")
     settings = load_settings(tmp_path / "params.yaml", tmp_path / "sources.yaml", str(tokenized_root))
-    command = [sys.executable, "-m", "assets.checkpoints.worker", "--recipe", "curated", "--params", settings.params_path,
+    command = [sys.executable, "-m", "assets.checkpoints.worker", "--checkpoint-run", "curated_graph-s0", "--params", settings.params_path,
                "--sources", settings.sources_path, "--storage", settings.storage_root, "--out", str(tmp_path / "out")]  # fmt: skip
 
     @dg.asset
@@ -25,4 +25,4 @@ def test_worker_reports_through_pipes(tokenized_root, tmp_path):
     assert result.success
     metadata = result.asset_materializations_for_node("checkpoint")[0].metadata
     assert metadata["final_val_loss"].value < metadata["initial_val_loss"].value
-    assert (tmp_path / "out" / "checkpoints" / "curated" / "model.safetensors").exists()
+    assert (tmp_path / "out" / "checkpoints" / "curated_graph" / "s0" / "model.safetensors").exists()

@@ -27,7 +27,7 @@ def test_whole_chain_through_the_cli(project_env):
     assert result.returncode == 0, result.stderr[-3000:]
     data = Path(project_env["ATELIER_STORAGE"])
     metrics = json.loads((data / "reports" / "metrics.json").read_text())
-    assert metrics["curated"]["bits_per_byte"] > 0
+    assert metrics["curated_graph"]["bits_per_byte"] > 0 and metrics["verdict"]["sentence"].startswith("At equal compute")
     ledger = json.loads((data / "cleaned" / "ledger.json").read_text())
     assert ledger["documents_in"] == ledger["kept"] + sum(ledger["removed"].values()) + sum(ledger["quarantined"].values())
     assert instance_runs(project_env["DAGSTER_HOME"]) == ["SUCCESS"] * len(RUNS_OF_ALL), "the runs are recorded in the shared Dagster home"

@@ -58,7 +58,7 @@ def test_dvc_repro_builds_then_noop_then_reruns_only_dependents(repo):
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert ran(first) == STAGES
     for rel in ["data/raw/documents", "data/cleaned/corpus", "data/cleaned/ledger.json", "data/tokenized/manifest.json",
-                "data/checkpoints/curated/model.safetensors", "data/reports/metrics.json", "data/reports/report.html"]:
+                "data/checkpoints/curated_graph/s0/model.safetensors", "data/reports/metrics.json", "data/reports/report.html"]:
         assert (repo / rel).exists(), rel
     assert any((repo / ".dagster").glob("storage/*")) or (repo / ".dagster" / "history").exists(), "runs recorded in the project's Dagster home"
 

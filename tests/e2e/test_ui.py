@@ -5,8 +5,8 @@ the existing environments linked in (`make` is told not to rebuild them) and not
 sample, no data, no Dagster history. `make dev` must make the sample itself (300 documents here,
 and fast params, to keep the test short) and start `dagster dev` on 127.0.0.1; Debian Chromium
 driven by Playwright clicks *Materialize all* on the asset graph and launches the backfill over
-every partition (the sources of `raw_documents`, the recipes of `checkpoint`), waits until the
-whole chain succeeded and both recipes were trained before the report, checks the five groups and
+every partition (the sources of `raw_documents`, the arm x seed runs of `checkpoint`), waits
+until the whole chain succeeded and every arm was trained before the report, checks the five groups and
 their gates are shown, and saves screenshots under the test's folder (and $ATELIER_SCREENSHOTS).
 """
 
@@ -128,7 +128,7 @@ def test_materialize_all_from_the_browser(dagster_dev, fresh_clone, tmp_path):
         for group in GROUPS:
             expect(page.get_by_text(group, exact=True).first).to_be_visible()
         page.get_by_role("button", name="Materialize all…").click()
-        expect(page.get_by_text("All partitions").first).to_be_visible(timeout=60000)  # sources and recipes alike
+        expect(page.get_by_text("All partitions").first).to_be_visible(timeout=60000)  # sources and runs alike
         page.screenshot(path=str(shots / "ui-launch-dialog.png"))
         page.get_by_role("button", name="Launch backfill").click()
         expect(page.get_by_text("Created backfill")).to_be_visible(timeout=30000)
@@ -145,9 +145,9 @@ def test_materialize_all_from_the_browser(dagster_dev, fresh_clone, tmp_path):
             time.sleep(3)
         assert statuses and all(s == "SUCCESS" for s in statuses), statuses
         data = root / "data"
-        for recipe in ("curated", "raw"):
-            checkpoint = data / "checkpoints" / recipe / "model.safetensors"
-            assert checkpoint.stat().st_mtime < (data / "reports" / "metrics.json").stat().st_mtime, recipe
+        for arm in ("raw", "curated", "curated_graph"):
+            checkpoint = data / "checkpoints" / arm / "s0" / "model.safetensors"
+            assert checkpoint.stat().st_mtime < (data / "reports" / "metrics.json").stat().st_mtime, arm
 
         page.goto(f"{dagster_dev}/runs", wait_until="networkidle")
         expect(page.get_by_text("Success").first).to_be_visible(timeout=120000)  # a busy 2-core machine renders slowly

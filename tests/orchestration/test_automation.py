@@ -29,7 +29,7 @@ def test_each_run_of_stage_all_has_one_partitions_definition_and_all_run_in_orde
     for run in stage.RUNS_OF_ALL:
         defs_in_run = {graph.get(k).partitions_def for k in graph.get_all_asset_keys() if graph.get(k).group_name in run} - {None}
         assert len(defs_in_run) <= 1, run
-    assert stage.partition_keys("checkpoints") == ["curated", "raw"]
+    assert stage.partition_keys("checkpoints") == ["raw-s0", "curated-s0", "curated_graph-s0"]  # params.yaml: three arms, one seed
 
 
 def test_stage_cli_partition_ranges_match_the_definitions():

@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.checkpoints.train import recipes as train_recipes
+from assets.checkpoints.runs import partition_keys as run_keys
 from assets.core.settings import load_settings
 from orchestration.definitions import defs
 
@@ -43,7 +43,7 @@ def materialize(env: dict, groups: list[str], storage_root: str | None = None) -
 
     root = storage_root or env["ATELIER_STORAGE"]
     settings = load_settings(env["ATELIER_PARAMS"], env["ATELIER_SOURCES"], root)
-    partitions = {"raw": [s.name for s in settings.sources], "checkpoints": train_recipes(settings)}
+    partitions = {"raw": [s.name for s in settings.sources], "checkpoints": run_keys(settings)}
     results = []
     for run in RUNS_OF_ALL:
         selected = [g for g in run if g in groups]
@@ -108,26 +108,27 @@ def built_chain(tmp_path_factory, sample_house):
 def test_whole_chain_in_process_builds_every_artifact(built_chain):
     data = Path(built_chain["ATELIER_STORAGE"])
     for rel in ["raw/documents", "raw/quarantine", "cleaned/corpus", "cleaned/ledger.json", "tokenized/tokenizer.json",
-                "tokenized/manifest.json", "tokenized/shards", "checkpoints/curated/model.safetensors",
-                "checkpoints/curated/config.json", "checkpoints/curated/metrics.jsonl", "checkpoints/raw/model.safetensors",
+                "tokenized/manifest.json", "tokenized/shards", "tokenized/ablation/raw/manifest.json", "tokenized/ablation/curated/manifest.json",
+                "checkpoints/curated_graph/s0/model.safetensors", "checkpoints/curated_graph/s0/config.json", "checkpoints/curated_graph/s0/metrics.jsonl",
+                "checkpoints/raw/s0/model.safetensors", "checkpoints/curated/s0/model.safetensors",
                 "raw/registry.json", "reports/metrics.json", "reports/report.html"]:
         assert (data / rel).exists(), rel
     assert not any((data / "_staging").glob("*/*/*")), "staging areas are cleaned up after publishing"
 
 
-def test_one_recipe_partition_trains_and_publishes_that_recipe_alone(built_chain, tmp_path):
+def test_one_run_partition_trains_and_publishes_that_run_alone(built_chain, tmp_path):
     storage = tmp_path / "data"
     shutil.copytree(built_chain["ATELIER_STORAGE"], storage)
-    curated = tree_digest(storage / "checkpoints" / "curated")
-    weights = (storage / "checkpoints" / "raw" / "model.safetensors").read_bytes()
+    curated = tree_digest(storage / "checkpoints" / "curated_graph")
+    weights = (storage / "checkpoints" / "raw" / "s0" / "model.safetensors").read_bytes()
     shutil.rmtree(storage / "checkpoints" / "raw")
 
     result = dg.materialize([*defs.assets, *defs.asset_checks], selection=dg.AssetSelection.groups("checkpoints"),
-                            partition_key="raw", resources=resources(built_chain, str(storage)), raise_on_error=False)
+                            partition_key="raw-s0", resources=resources(built_chain, str(storage)), raise_on_error=False)
 
     assert result.success
-    assert (storage / "checkpoints" / "raw" / "model.safetensors").read_bytes() == weights  # same seed, same bytes
-    assert tree_digest(storage / "checkpoints" / "curated") == curated
+    assert (storage / "checkpoints" / "raw" / "s0" / "model.safetensors").read_bytes() == weights  # same seed, same bytes
+    assert tree_digest(storage / "checkpoints" / "curated_graph") == curated
 
 
 def _corrupt_raw(area):
@@ -154,7 +155,7 @@ def _corrupt_tokenized(area):
 
 
 def _corrupt_checkpoints(area):
-    rel = "checkpoints/curated/metrics.jsonl"
+    rel = "checkpoints/curated_graph/s0/metrics.jsonl"
     lines = area.read_text(rel).splitlines()
     last = json.loads(lines[-1])
     last["val_loss"] = float("nan")
@@ -163,7 +164,7 @@ def _corrupt_checkpoints(area):
 
 def _corrupt_reports(area):
     metrics = area.read_json("reports/metrics.json")
-    metrics["curated"]["bits_per_byte"] = 99.0
+    metrics["curated_graph"]["bits_per_byte"] = 99.0
     area.write_json("reports/metrics.json", metrics)
 
 
@@ -171,7 +172,7 @@ FAULTS = {
     "raw": ("assets.raw.ingest", "build_raw", _corrupt_raw, "raw/documents", "raw_documents"),
     "cleaned": ("assets.cleaned.curate", "build_cleaned", _corrupt_cleaned, "cleaned", "cleaned_ledger"),
     "tokenized": ("assets.tokenized.shards", "build_tokenized", _corrupt_tokenized, "tokenized", "tokenized_shards"),
-    "checkpoints": ("assets.checkpoints.train", "train", _corrupt_checkpoints, "checkpoints", "checkpoints_losses"),
+    "checkpoints": ("assets.checkpoints.train", "build_checkpoints", _corrupt_checkpoints, "checkpoints", "checkpoints_losses"),
     "reports": ("assets.reports.report", "build_reports", _corrupt_reports, "reports", "reports_metrics"),
 }
 

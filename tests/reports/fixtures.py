@@ -1,5 +1,5 @@
-"""A tiny world for the reports stage: a BPE tokenizer, shards, two small GPTs (curated and raw),
-held-out documents, questions, a mixture, a ledger and ground-truth client data."""
+"""A tiny world for the reports stage: a BPE tokenizer, shards, small GPTs (arms curated_graph and
+raw, two seeds each), held-out documents, questions, a mixture, a ledger and ground-truth client data."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import torch
 from safetensors.torch import save_model
 
 from assets.checkpoints.model import GPT, GPTConfig
-from assets.checkpoints.train import run_dir
+from assets.checkpoints.runs import Run
+from assets.checkpoints.train import tokens_per_step
 from assets.cleaned.paths import EVALSETS, LEDGER, MIXTURE
 from assets.core.params import EvaluateParams, TokenizeParams, TrainParams
 from assets.core.settings import Params, Settings, SourcesFile
 from assets.core.storage import Storage
-from assets.tokenized.shards import recipe_dir
+from assets.tokenized.arms import ARMS
 from assets.tokenized.tokenizer import EOT, train_bpe
 
 WORDS = "silk wool linen atelier seam pleat collar cuff hem lining tweed velvet cashmere satin tailor drape".split()
@@ -29,9 +30,10 @@ def text(rng: random.Random, sentences: int = 3) -> str:
 
 
 def settings_for(root, ground_truth: str | None = None, **evaluate) -> Settings:
-    params = Params(seed=7, tokenize=TokenizeParams(vocab_size=320), train=TrainParams(threads=1),
+    params = Params(seed=7, tokenize=TokenizeParams(vocab_size=320, arms=["raw", "curated_graph"]), train=TrainParams(threads=1, seeds=2),
                     evaluate=EvaluateParams(**{"canary_repetitions": [1, 8], "canaries_per_repetition": 1, "canary_digits": 4,
-                                               "exposure_candidates": 50, "extraction_samples": 1, **evaluate}))
+                                               "exposure_candidates": 50, "extraction_samples": 1, "sample_tokens": 6,
+                                               "house_prompts": ["The collar is", "Silk"], **evaluate}))
     return Settings(params=params, sources_file=SourcesFile(sources=[], ground_truth=ground_truth), storage_root=str(root),
                     params_path="params.yaml", sources_path="sources.yaml")
 
@@ -76,9 +78,12 @@ def write_world(root, curated_texts_extra: list[str] = (), steps: int = 20) -> S
     storage.write_text("tokenized/tokenizer.json", tokenizer.to_str())
     storage.write_parquet(f"{MIXTURE}/part-00000.parquet", pa.Table.from_pylist([{**d, "synthetic": False, "copies": 1} for d in docs]))
     storage.write_parquet(f"{EVALSETS}/heldout/part-00000.parquet", pa.Table.from_pylist(heldout))
-    questions = [{"id": f"q{i}", "prompt": f"The {w} is made of", "answer": " silk", "distractors": [" wool", " tweed"], "edge_id": f"e{i}", "node_type": "material"}
-                 for i, w in enumerate(["collar", "cuff", "hem", "lining"])]
+    questions = [{"id": f"q{i}", "set": ("known", "unseen")[i % 2], "prompt": f"The {w} is made of", "answer": " silk", "distractors": [" wool", " tweed"],
+                  "edge_id": f"e{i}", "relation": "made_of", "node_type": "material"}
+                 for i, w in enumerate(["collar", "cuff", "hem", "lining", "seam", "pleat"])]
     storage.write_parquet(f"{EVALSETS}/qa/questions.parquet", pa.Table.from_pylist(questions))
+    storage.write_json(f"{EVALSETS}/heldout_sources.json", [{"source": "catalog", "eligible": 30, "held_out": 3, "note": ""},
+                                                            {"source": "press", "eligible": 4, "held_out": 0, "note": "too small to spare a document"}])
     storage.write_json(LEDGER, {"documents_in": 50, "kept": 40, "removed": {"duplicate": 6}, "quarantined": {"unreadable": 4},
                                 "sources": {"catalog": {"documents_in": 50, "kept": 40, "removed": {"duplicate": 6}, "quarantined": {"unreadable": 4}}}})
     gt = root / "ground_truth"
@@ -89,16 +94,20 @@ def write_world(root, curated_texts_extra: list[str] = (), steps: int = 20) -> S
         {"client_id": "C3", "type": "EMAIL", "value": "x@example.com", "context": ""},
     ]))
     settings = settings_for(root, str(gt))
-    for recipe, texts in (("curated", [d["text"] for d in docs] + list(curated_texts_extra)), ("raw", spam)):
+    budget = settings.params.train.max_iters * tokens_per_step(settings.params.train)
+    for arm, texts in (("curated_graph", [d["text"] for d in docs] + list(curated_texts_extra)), ("raw", spam)):
         ids = np.concatenate([np.asarray(tokenizer.encode(t, add_special_tokens=False).ids + [eot], dtype=np.uint16) for t in texts])
-        folder = recipe_dir(recipe)
+        folder = ARMS[arm].folder
         storage.write_bytes(f"{folder}/shards/train-00000.bin", ids.tobytes())
         storage.write_json(f"{folder}/manifest.json", {"vocab_size": tokenizer.get_vocab_size(), "eot_id": eot, "dtype": "uint16",
                                                        "shards": [{"name": "train-00000.bin", "split": "train", "tokens": len(ids), "docs": "train-00000.docs.parquet"}],
                                                        "tokens": {"train": len(ids), "val": 0}})
-        torch.manual_seed(1)
-        model = memorize(GPT(GPTConfig(vocab_size=tokenizer.get_vocab_size(), **CONFIG)), tokenizer, texts, steps)
-        storage.write_bytes(f"{run_dir(recipe)}/model.safetensors", weights_bytes(model, gt))
-        storage.write_json(f"{run_dir(recipe)}/config.json", {"model": model.config.to_dict(), "train": {"max_iters": steps}, "seed": 7, "parameters": model.num_params()})
-        storage.write_text(f"{run_dir(recipe)}/metrics.jsonl", "".join(json.dumps({"iter": i, "val_loss": 6.0 - i / 20}) + "\n" for i in (0, 20, 40)))
+        for replicate in range(settings.params.train.seeds):
+            run = Run(arm, replicate)
+            torch.manual_seed(1 + replicate)
+            model = memorize(GPT(GPTConfig(vocab_size=tokenizer.get_vocab_size(), **CONFIG)), tokenizer, texts, steps, seed=replicate)
+            storage.write_bytes(f"{run.folder}/model.safetensors", weights_bytes(model, gt))
+            storage.write_json(f"{run.folder}/config.json", {"model": model.config.to_dict(), "train": {"max_iters": steps}, "seed": 7 + replicate,
+                                                             "parameters": model.num_params(), "tokens": budget})
+            storage.write_text(f"{run.folder}/metrics.jsonl", "".join(json.dumps({"iter": i, "val_loss": 6.0 - i / 20}) + "\n" for i in (0, 20, 40)))
     return settings

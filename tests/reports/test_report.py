@@ -1,7 +1,10 @@
+import json
 import re
+import shutil
 
 import pytest
 
+from assets.cleaned.graph.paths import QA
 from assets.core.storage import Storage
 from assets.reports import report
 
@@ -13,21 +16,43 @@ def built(world, tmp_path_factory):
     return settings, out, report.build_reports(settings, out)
 
 
-def test_metrics_hold_both_recipes_the_ablation_qa_and_privacy(built):
+def moved(settings, root):
+    return type(settings)(**{**settings.model_dump(include={"params_path", "sources_path"}), "params": settings.params,
+                             "sources_file": settings.sources_file, "storage_root": str(root)})
+
+
+def test_metrics_hold_every_arm_with_intervals_differences_qa_and_privacy(built):
     settings, out, metrics = built
     assert out.read_json(report.METRICS) == metrics
-    for recipe in ("curated", "raw"):
-        m = metrics[recipe]
-        assert 0 < m["bits_per_byte"] < 10 and set(m["bits_per_byte_by_source"]) == {"catalog", "lookbook"}
-        assert {"qa_acc", "qa_acc_norm", "canary_max_exposure", "extracted", "byte_perplexity"} <= set(m)
-        assert metrics["privacy"]["extraction"][recipe]["prompts"] == 2
-        assert metrics["privacy"]["canaries"][recipe]["canaries"] == 2
-        assert set(metrics["privacy"]["contamination"][recipe]) == {"heldout", "qa"}
-    assert metrics["ablation"]["bits_per_byte"] == pytest.approx(metrics["curated"]["bits_per_byte"] - metrics["raw"]["bits_per_byte"], abs=1e-5)
-    # the raw model never saw the held-out text's style without spam: the curated one fits it better
-    assert metrics["ablation"]["bits_per_byte"] < 0
-    assert metrics["qa"]["chance"] == pytest.approx(1 / 3) and metrics["qa"]["questions"] == 4
-    assert metrics["heldout"]["documents"] == 6
+    for arm in ("curated_graph", "raw"):
+        m = metrics[arm]
+        assert 0 < m["bits_per_byte_lo"] <= m["bits_per_byte"] <= m["bits_per_byte_hi"] < 10 and set(m["bits_per_byte_by_source"]) == {"catalog", "lookbook"}
+        for figure in ("known_acc", "known_acc_norm", "known_exact_match", "unseen_acc", "unseen_exact_match"):
+            assert 0 <= m[f"{figure}_lo"] <= m[figure] <= m[f"{figure}_hi"] <= 1, figure
+        assert m["seeds"] == 2 and {"canary_max_exposure", "extracted"} <= set(m)
+        for seed in (0, 1):
+            assert metrics["privacy"]["extraction"][f"{arm}-s{seed}"]["prompts"] == 2
+            assert metrics["privacy"]["canaries"][f"{arm}-s{seed}"]["canaries"] == 2
+        assert set(metrics["privacy"]["contamination"][arm]) == {"heldout", "qa_known", "qa_unseen"}
+    diff = metrics["differences"]["curated_graph - raw"]["bits_per_byte"]
+    assert diff["mean"] == pytest.approx(metrics["curated_graph"]["bits_per_byte"] - metrics["raw"]["bits_per_byte"], abs=1e-5)
+    # the raw model never saw the held-out text's style without spam: the house model fits it better, beyond doubt
+    assert diff["hi"] < 0
+    assert metrics["qa"]["known"] == {"questions": 3, "chance": pytest.approx(1 / 3)}
+    assert metrics["heldout"]["documents"] == 6 and metrics["heldout"]["sources"][1]["held_out"] == 0
+    assert [r["budget_matches"] for r in metrics["integrity"]] == [True] * 4
+    assert [s["prompt"] for s in metrics["samples"]] == ["The collar is", "Silk"] and set(metrics["samples"][0]) == {"prompt", "raw", "curated+graph"}
+
+
+def test_verdict_opens_the_report_with_figures_and_intervals(built):
+    _, out, metrics = built
+    sentence = metrics["verdict"]["sentence"]
+    assert sentence.startswith("At equal compute (") and "2 seeds per arm" in sentence and "curated+graph model answers" in sentence
+    assert re.search(r"held-out bits per byte \d\.\d{3} \[\d\.\d{3}–\d\.\d{3}\] vs raw", sentence)
+    bpb = next(f for f in metrics["verdict"]["findings"] if f["finding"] == "bpb_below_raw")
+    assert bpb["holds"] is True and bpb["gated"] and not bpb["blocks"]
+    page = out.read_text(report.REPORT)
+    assert page.index("Verdict") < page.index("Arms at equal compute") < page.index("Sample generations") < page.index("Canary exposure")
 
 
 def test_reports_are_byte_identical_on_a_rerun(built, tmp_path):
@@ -43,12 +68,12 @@ def test_reports_are_byte_identical_on_a_rerun(built, tmp_path):
 def test_html_is_self_contained_with_its_plots(built):
     _, out, _ = built
     page = out.read_text(report.REPORT)
-    assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'", page)) == 4
+    assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'", page)) == 5
     assert "http" not in page and "<script" not in page
     card = out.read_text(report.CARD)
-    assert "## Known limits" in card and "curated.bits_per_byte" in card and "ablation.bits_per_byte" in card
+    assert "## Known limits" in card and "## Verdict" in card and "curated_graph.known_acc_lo" in card
     metadata = report.report_metadata(out)
-    assert metadata["loss_plot"].endswith("reports/plots/loss.png") and "| bits_per_byte |" in metadata["metrics"]
+    assert metadata["arms_plot"].endswith("reports/plots/arms.png") and "known_acc" in metadata["metrics"] and metadata["verdict"].startswith("At equal")
 
 
 def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built):
@@ -56,45 +81,56 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built):
 
     settings, out, _ = built
     tables = report.gate_tables(out, settings)
-    parameters = {**report.gate_parameters(settings), "min_qa_over_chance": -1.0}
+    parameters = report.gate_parameters(settings)
     for suite, table in tables.items():
         assert validate(suite, table, parameters).success, suite
-    leaky = tables["reports_metrics"].assign(extracted=1)
-    assert not validate("reports_metrics", leaky, parameters).success
+    assert not validate("reports_privacy", tables["reports_privacy"].assign(extracted=[0, 0, 1, 0]), parameters).success
+    # the gate looks at canaries inserted once; the repeated ones are reported
+    once = {run: c["by_repetitions"]["1"]["max_exposure"] for run, c in out.read_json(report.METRICS)["privacy"]["canaries"].items()}
+    assert tables["reports_privacy"].set_index("run")["canary_max_exposure"].to_dict() == once
     assert not validate("reports_metrics", tables["reports_metrics"], {**parameters, "max_bpb": 0.5}).success
-    assert not validate("reports_ablation", tables["reports_ablation"].assign(bits_per_byte_curated_minus_raw=0.1), parameters).success
+    # a finding that does not hold blocks only when params say so
+    assert validate("reports_verdict", tables["reports_verdict"].assign(holds=False), parameters).success
+    assert not validate("reports_verdict", tables["reports_verdict"].assign(blocks=True), parameters).success
 
 
-def test_a_missing_raw_checkpoint_is_an_error_not_a_silent_skip(world, tmp_path):
+def test_a_missing_arm_or_an_unequal_budget_fails_the_gate_naming_the_arm(world, tmp_path):
+    from orchestration.gx import validate
+
     root, settings = world
-    import shutil
-
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
-    shutil.rmtree(copy / "checkpoints" / "raw")
-    with pytest.raises(Exception, match="checkpoints/raw"):
-        moved = type(settings)(**{**settings.model_dump(include={"params_path", "sources_path"}), "params": settings.params,
-                                  "sources_file": settings.sources_file, "storage_root": str(copy)})
-        report.build_reports(moved, Storage(str(tmp_path / "out")))
+    shutil.rmtree(copy / "tokenized" / "ablation" / "raw")  # the raw arm's shards are gone
+    config = copy / "checkpoints" / "curated_graph" / "s1" / "config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "tokens": 123}))  # trained on another budget
+    out = Storage(str(tmp_path / "out"))
+    metrics = report.build_reports(moved(settings, copy), out)  # the report is still written
+    assert "raw" not in metrics and "curated_graph" in metrics
+    table = report.gate_tables(out, settings)["reports_integrity"]
+    outcome = validate("reports_integrity", table)
+    assert not outcome.success
+    bad = table.loc[~table["shards_present"] | ~table["budget_matches"]]
+    assert set(bad["run"]) == {"raw-s0", "raw-s1", "curated_graph-s1"}
+    row = bad.set_index("run").loc["curated_graph-s1"]
+    assert row["tokens_trained"] == 123 and row["token_budget"] == 200 * 16 * 64
+
 
 
 def test_a_house_without_catalog_or_ground_truth_still_gets_its_report(world, tmp_path):
     """No `entities` mapping: an empty question set; no ground truth: nothing planted to attack for.
     The report is written and says both in words."""
-    import shutil
-
     import pyarrow as pa
 
     root, settings = world
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
-    questions = Storage(str(copy)).read_parquet(f"{report.QA_DIR}/questions.parquet")
-    Storage(str(copy)).write_parquet(f"{report.QA_DIR}/questions.parquet", pa.Table.from_pylist([], schema=questions.schema))
-    sources = settings.sources_file.model_copy(update={"ground_truth": None})
+    storage = Storage(str(copy))
+    questions = storage.read_parquet(f"{QA}/questions.parquet")
+    storage.write_parquet(f"{QA}/questions.parquet", pa.Table.from_pylist([], schema=questions.schema))
     bare = type(settings)(**{**settings.model_dump(include={"params_path", "sources_path"}), "params": settings.params,
-                             "sources_file": sources, "storage_root": str(copy)})
+                             "sources_file": settings.sources_file.model_copy(update={"ground_truth": None}), "storage_root": str(copy)})
     out = Storage(str(tmp_path / "out"))
     metrics = report.build_reports(bare, out)
-    assert metrics["qa"]["questions"] == 0 and metrics["privacy"]["extraction"]["curated"]["prompts"] == 0
+    assert metrics["qa"] == {} and all(e["prompts"] == 0 for e in metrics["privacy"]["extraction"].values())
     page = out.read_text(report.REPORT)
     assert report.NO_QUESTIONS_WORDS in page and "no known client value" in page

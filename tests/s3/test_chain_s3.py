@@ -93,7 +93,7 @@ def test_dagster_chain_on_s3_through_the_cli(bucket, project_env):
     result = run([sys.executable, "-m", "orchestration.stage", "all"], env=env, timeout=300)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     root = load_settings(storage_root=env["ATELIER_STORAGE"]).storage
-    assert root.read_json("reports/metrics.json")["curated"]["bits_per_byte"] > 0
+    assert root.read_json("reports/metrics.json")["curated_graph"]["bits_per_byte"] > 0
     ledger = root.read_json("cleaned/ledger.json")
     assert ledger["documents_in"] == ledger["kept"] + sum(ledger["removed"].values()) + sum(ledger["quarantined"].values())
     assert not root.glob(f"{STAGING}/**"), "the staging areas were published and removed"

@@ -46,7 +46,7 @@ def test_document_without_training_rights_fails(settings):
 
 
 def test_too_few_tokens_and_missing_source_validation_fail(tmp_path):
-    settings = settings_for(tmp_path / "data", {"ablation_raw": False})
+    settings = settings_for(tmp_path / "data", {"arms": ["curated_graph"]})
     write_corpora(settings.storage)
     shards.build_tokenized(settings, settings.storage)
     tables = shards.gate_tables(settings.storage, settings)

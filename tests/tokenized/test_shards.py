@@ -6,6 +6,7 @@ import pytest
 
 from assets.cleaned.paths import MIXTURE
 from assets.tokenized import shards
+from assets.tokenized.arms import ARMS
 from assets.tokenized.splits import assign_splits
 from tests.tokenized.fixtures import settings_for, write_corpora
 
@@ -21,8 +22,8 @@ def built(tmp_path_factory):
     return build(tmp_path_factory.mktemp("tok") / "data")
 
 
-def docs_of(storage, manifest, split, recipe="curated"):
-    folder = f"{shards.recipe_dir(recipe)}/shards"
+def docs_of(storage, manifest, split, arm="curated_graph"):
+    folder = ARMS[arm].shards
     frames = [storage.read_parquet(f"{folder}/{s['docs']}").to_pandas().assign(shard=s["name"]) for s in manifest["shards"] if s["split"] == split]
     return pd.concat(frames, ignore_index=True)
 
@@ -70,14 +71,31 @@ def test_decoding_a_validation_document_gives_corpus_text(built):
     assert ids[-1] != manifest["eot_id"] and shards.read_shard(settings.storage, manifest, row["shard"])[row["offset"] + row["tokens"] - 1] == manifest["eot_id"]
 
 
-def test_ablation_holds_out_the_same_documents(built):
+def test_every_arm_holds_out_the_same_documents(built):
     settings, manifest = built
-    raw = manifest["ablation"]["raw"]
-    curated_val = set(docs_of(settings.storage, manifest, "val")["doc_id"])
-    raw_val = set(docs_of(settings.storage, raw, "val", "raw")["doc_id"])
-    raw_train = set(docs_of(settings.storage, raw, "train", "raw")["doc_id"])
-    assert curated_val <= raw_val and not curated_val & raw_train
-    assert raw["tokenizer_sha256"] == manifest["tokenizer_sha256"]
+    default_val = set(docs_of(settings.storage, manifest, "val")["doc_id"])
+    for arm in ("raw", "curated"):
+        other = manifest["arms"][arm]
+        val, train = set(docs_of(settings.storage, other, "val", arm)["doc_id"]), set(docs_of(settings.storage, other, "train", arm)["doc_id"])
+        assert default_val <= val and not default_val & train, arm
+        assert other["tokenizer_sha256"] == manifest["tokenizer_sha256"] and other["arm"] == arm
+
+
+def test_curated_arm_is_the_mixture_without_graph_documents(built):
+    settings, manifest = built
+    curated = manifest["arms"]["curated"]
+    train = docs_of(settings.storage, curated, "train", "curated")
+    default_train = docs_of(settings.storage, manifest, "train")
+    assert "syn00001" in set(default_train["doc_id"]) and "syn00001" not in set(train["doc_id"])
+    assert set(default_train.loc[~default_train["synthetic"], "doc_id"]) == set(train["doc_id"])
+    assert curated["tokens"]["train"] < manifest["tokens"]["train"]
+
+
+def test_unknown_arm_in_params_is_refused(tmp_path):
+    settings = settings_for(tmp_path / "data", {"arms": ["raw", "finetuned", "curated_graph"]})
+    write_corpora(settings.storage, n=30)
+    with pytest.raises(ValueError, match="unknown arm.*finetuned"):
+        shards.build_tokenized(settings, settings.storage)
 
 
 def test_two_runs_are_byte_identical(built, tmp_path):
@@ -88,7 +106,7 @@ def test_two_runs_are_byte_identical(built, tmp_path):
 
 
 def test_byte_tokenizer_round_trips(tmp_path):
-    settings, manifest = build(tmp_path / "data", kind="byte", ablation_raw=False)
+    settings, manifest = build(tmp_path / "data", kind="byte", arms=["curated_graph"])
     assert manifest["vocab_size"] == 256 + 8
     tokenizer = shards.load_tokenizer(settings.storage)
     assert tokenizer.encode("é", add_special_tokens=False).ids == list("é".encode())
@@ -106,7 +124,7 @@ def test_splits_hold_out_every_source_and_respect_fixed():
 def test_bad_copies_is_a_clear_error(tmp_path):
     import pyarrow as pa
 
-    settings = settings_for(tmp_path / "data", {"ablation_raw": False})
+    settings = settings_for(tmp_path / "data", {"arms": ["curated_graph"]})
     settings.storage.write_parquet(f"{MIXTURE}/part-0.parquet", pa.Table.from_pylist([{"doc_id": "x", "source": "s", "text": "t", "rights": "train", "synthetic": False, "copies": -1}]))
     with pytest.raises(ValueError, match="part-0.parquet.*'x'.*copies"):
         shards.build_tokenized(settings, settings.storage)
@@ -115,7 +133,7 @@ def test_bad_copies_is_a_clear_error(tmp_path):
 def test_compact_mixture_repeats_rows_by_copies(tmp_path):
     import pyarrow as pa
 
-    settings = settings_for(tmp_path / "data", {"ablation_raw": False, "min_train_tokens": 0})
+    settings = settings_for(tmp_path / "data", {"arms": ["curated_graph"], "min_train_tokens": 0})
     rows = [{"doc_id": f"c{i}", "source": "s", "text": f"document {i} " * 20, "rights": "train", "synthetic": False, "copies": i % 3} for i in range(40)]
     settings.storage.write_parquet(f"{MIXTURE}/part-0.parquet", pa.Table.from_pylist(rows))
     manifest = shards.build_tokenized(settings, settings.storage)
@@ -167,7 +185,7 @@ def test_tokenizer_trains_on_a_hash_ordered_sample_when_capped(built):
     from assets.tokenized.splits import bucket
 
     settings, manifest = built
-    splits = shards.decide_splits(settings.storage, MIXTURE, settings.params.tokenize.val_fraction)
+    splits = shards.decide_splits(settings.storage, ARMS["curated_graph"], settings.params.tokenize.val_fraction)
     assert shards.training_sample(settings.storage, splits, 10**9) is None and shards.training_sample(settings.storage, splits, 0) is None
     sample = shards.training_sample(settings.storage, splits, 5000)
     mixture = settings.storage.read_parquet(MIXTURE).to_pandas().drop_duplicates("doc_id")

@@ -1,10 +1,17 @@
-"""Evaluation sets from the graph, chosen before the corpus is curated so they stay unseen.
+"""Evaluation sets from the graph, chosen before the corpus is curated, the same for every arm.
 
-- Cloze questions on held-out product facts: the prompt, the correct completion and distractors
-  of the same node type (never another true object of the same subject and relation). Held-out
-  facts are never verbalized, and `eval_texts` hands their answer sentences to decontamination.
-- Held-out documents per source for bits-per-byte: a seeded sample of raw documents of each
-  training source without personal data (raw client text must not leave the privacy step).
+- Knowledge questions on product facts, as cloze prompts with the correct completion and
+  distractors of the same node type (never another true object of the same subject and relation),
+  in two sets:
+  - `unseen`: held-out facts, never verbalized, their answer sentences handed to decontamination
+    by `eval_texts`: does the model infer what the corpus never states?
+  - `known`: facts the corpus states (verbalized, and declared by house documents), asked in a
+    phrasing no training document uses (phrasings.py): does the model know the house?
+- Held-out documents for bits per byte: a seeded sample of each training source's documents
+  without personal data (raw client text must not leave the privacy step), at most
+  graph.heldout_fraction_per_source of a source and graph.heldout_docs_per_source documents, so
+  no source is emptied: a source too small to spare one document gives none, and
+  heldout_sources.json says so. Sources (or kinds) in graph.heldout_exclude give none either.
 """
 
 from __future__ import annotations
@@ -21,13 +28,17 @@ from assets.core.storage import Storage
 from assets.cleaned.curate import CORPUS_SCHEMA
 from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
-from assets.cleaned.graph.paths import HELDOUT_DOCS, QA, QUESTIONS
+from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_SOURCES, QA, QUESTIONS
+from assets.cleaned.graph.phrasings import known_prompt
 from assets.cleaned.graph.report import markdown_table
 from assets.cleaned.graph.verbalize import cloze, fact_table, noun_phrase, stable_int
+
+SETS = ("known", "unseen")
 
 QUESTION_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
+        ("set", pa.string()),  # known | unseen
         ("prompt", pa.string()),
         ("answer", pa.string()),
         ("distractors", pa.list_(pa.string())),
@@ -41,7 +52,9 @@ QUESTION_SCHEMA = pa.schema(
 )
 
 
-def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distractors: int, seed: int) -> tuple[pd.DataFrame, dict]:
+def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distractors: int, seed: int, known: int = 0) -> tuple[pd.DataFrame, dict]:
+    """`fraction` of the eligible product facts held out (`unseen`), and `known` of the others
+    (a seeded choice) asked in a held-out phrasing."""
     facts = fact_table(nodes, edges)
     names = nodes["name"].str.casefold().value_counts()
     truths = facts.groupby(["src", "relation"])["dst"].agg(set).to_dict()
@@ -51,32 +64,57 @@ def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distr
     enough = [len(pools[t]) - len(truths[(s, r)]) >= n_distractors for s, r, t in zip(facts["src"], facts["relation"], facts["dst_type"])]
     eligible = facts.loc[facts["src_asked"] & facts["src_name"].str.casefold().map(names).eq(1) & pd.Series(enough, index=facts.index)]
     ranked = sorted(eligible.itertuples(index=False), key=lambda f: (stable_int(seed, "heldout", f.edge_id), f.edge_id))
-    chosen = ranked[: round(fraction * len(ranked))]
+    held = round(fraction * len(ranked))
+    unseen, rest = ranked[:held], ranked[held:]
+    stated = sorted(rest, key=lambda f: (stable_int(seed, "known", f.edge_id), f.edge_id))[:known]
     node_name = nodes.drop_duplicates("id").set_index("id")["name"]
     rows = []
-    for f in chosen:
-        candidates = [n for n in pools[f.dst_type] if n not in truths[(f.src, f.relation)]]
-        picks = random.Random(stable_int(seed, "distractors", f.edge_id)).sample(candidates, n_distractors)
-        prompt, answer = cloze(f.relation, f.src_np, f.dst_np)
-        distractors = [cloze(f.relation, f.src_np, noun_phrase(f.dst_type, node_name[p]))[1] for p in picks]
-        rows.append({"id": f"q-{f.edge_id}", "prompt": prompt, "answer": answer, "distractors": distractors,
-                     "edge_id": f.edge_id, "relation": f.relation, "node_type": f.dst_type, "src": f.src,
-                     "dst": f.dst, "answer_sentence": prompt + answer + "."})
+    for kind, chosen in (("unseen", unseen), ("known", stated)):
+        for f in chosen:
+            candidates = [n for n in pools[f.dst_type] if n not in truths[(f.src, f.relation)]]
+            picks = random.Random(stable_int(seed, "distractors", f.edge_id)).sample(candidates, n_distractors)
+            wrong = [noun_phrase(f.dst_type, node_name[p]) for p in picks]
+            if kind == "unseen":
+                prompt, answer = cloze(f.relation, f.src_np, f.dst_np)
+                distractors = [cloze(f.relation, f.src_np, w)[1] for w in wrong]
+            else:
+                prompt, answer, distractors = known_prompt(f.relation, f.src_np), " " + f.dst_np, [" " + w for w in wrong]
+            rows.append({"id": f"{kind[0]}-{f.edge_id}", "set": kind, "prompt": prompt, "answer": answer, "distractors": distractors,
+                         "edge_id": f.edge_id, "relation": f.relation, "node_type": f.dst_type, "src": f.src,
+                         "dst": f.dst, "answer_sentence": prompt + answer + "."})
     table = pd.DataFrame(rows, columns=QUESTION_SCHEMA.names).sort_values("id").reset_index(drop=True)
-    return table, {"eligible_facts": len(ranked), "heldout_facts": len(chosen)}
+    return table, {"eligible_facts": len(ranked), "heldout_facts": len(unseen), "known_facts": len(stated)}
 
 
-def heldout_documents(raw: pd.DataFrame, per_source: int, seed: int) -> pd.DataFrame:
-    eligible = raw.loc[(raw["rights"] == "train") & (raw["pii"] == "none") & (raw["text"].str.strip() != "")]
-    eligible = eligible.assign(_rank=[stable_int(seed, "heldout-doc", d) for d in eligible["doc_id"]])
-    picked = eligible.sort_values(["source", "_rank", "doc_id"]).groupby("source", sort=True).head(per_source)
-    return picked.assign(lang=picked["language"].fillna("und")).reindex(columns=CORPUS_SCHEMA.names).sort_values("doc_id").reset_index(drop=True)
+def heldout_documents(raw: pd.DataFrame, fraction: float, cap: int, seed: int, exclude: Sequence[str] = ()) -> tuple[pd.DataFrame, list[dict]]:
+    """(documents, one row per training source: eligible, held_out, why none). A source gives
+    floor(fraction x eligible) documents, at most `cap`, in a seeded order of doc ids."""
+    trainable = raw.loc[raw["rights"] == "train"]
+    eligible = trainable.loc[(trainable["pii"] == "none") & (trainable["text"].str.strip() != "")]
+    eligible = eligible.assign(_rank=[stable_int(seed, "heldout-doc", d) for d in eligible["doc_id"]]).sort_values(["source", "_rank", "doc_id"])
+    excluded = set(exclude)
+    picked, table = [], []
+    for source in sorted(set(trainable["source"])):
+        docs = eligible.loc[eligible["source"] == source]
+        kinds = set(docs["kind"].dropna()) if "kind" in docs else set()
+        if source in excluded or (kinds and kinds <= excluded):
+            take, why = 0, "excluded by params graph.heldout_exclude"
+        elif not len(docs):
+            take, why = 0, "no document without personal data"
+        else:
+            take = min(cap, int(fraction * len(docs)))
+            why = f"too small to spare a document ({fraction:.0%} of {len(docs)} is under one)" if take == 0 else ""
+        picked.append(docs.head(take))
+        table.append({"source": source, "eligible": len(docs), "held_out": take, "note": why})
+    chosen = pd.concat(picked) if picked else eligible.head(0)
+    docs = chosen.assign(lang=chosen["language"].fillna("und")).reindex(columns=CORPUS_SCHEMA.names).sort_values("doc_id").reset_index(drop=True)
+    return docs, table
 
 
 def prepared(settings: Settings, docs: pd.DataFrame) -> pd.DataFrame:
     """Held-out documents as the model should read them: main text extracted from HTML, Unicode
-    repaired, whitespace tidied (curation's preparation steps). Both recipes are scored on this
-    text, so markup does not favour the recipe that trained on markup."""
+    repaired, whitespace tidied (curation's preparation steps). Every arm is scored on this
+    text, so markup does not favour the arm that trained on markup."""
     from assets.cleaned.curate import preparation_steps
     from assets.cleaned.steps import run_steps
     from assets.core.ledger import Ledger
@@ -90,31 +128,44 @@ def build_evalsets(settings: Settings, out: Storage, partition_keys: Optional[Se
     and cleaned/evalsets/heldout/part-00000.parquet (corpus schema)."""
     p = settings.params.graph
     nodes, edges = read_graph(settings.storage)
-    table, counts = questions(nodes, edges, p.heldout_fraction, p.n_distractors, settings.params.seed)
-    docs = heldout_documents(load_raw(settings), p.heldout_docs_per_source, settings.params.seed)
+    table, counts = questions(nodes, edges, p.heldout_fraction, p.n_distractors, settings.params.seed, p.known_questions)
+    docs, by_source = heldout_documents(load_raw(settings), p.heldout_fraction_per_source, p.heldout_docs_per_source, settings.params.seed, p.heldout_exclude)
     docs = prepared(settings, docs)
     out.write_parquet(QUESTIONS, pa.Table.from_pandas(table, schema=QUESTION_SCHEMA, preserve_index=False))
     out.write_parquet(f"{HELDOUT_DOCS}/part-00000.parquet", pa.Table.from_pandas(docs, schema=CORPUS_SCHEMA, preserve_index=False))
-    by_relation = table["relation"].value_counts().sort_index()
+    out.write_json(HELDOUT_SOURCES, by_source)
+    by_relation = table.groupby(["set", "relation"]).size().sort_index()
     return {
         "questions": len(table),
+        **{f"{name}_questions": int((table["set"] == name).sum()) for name in SETS},
         **counts,
         "heldout_documents": len(docs),
-        "questions_by_relation_md": markdown_table([{"relation": k, "questions": int(v)} for k, v in by_relation.items()]),
-        "heldout_documents_md": markdown_table([{"source": k, "documents": int(v)} for k, v in docs["source"].value_counts().sort_index().items()]),
+        "questions_by_relation_md": markdown_table([{"set": k, "relation": r, "questions": int(v)} for (k, r), v in by_relation.items()]),
+        "heldout_documents_md": markdown_table(by_source),
     }
 
 
 def outputs(settings: Settings, partition_keys=None) -> list[str]:
-    return [QA, HELDOUT_DOCS]
+    return [QA, HELDOUT_DOCS, HELDOUT_SOURCES]
 
 
-def read_questions(storage: Storage) -> pd.DataFrame:
-    return storage.read_parquet(QUESTIONS).to_pandas()
+def read_questions(storage: Storage, which: Optional[str] = None) -> pd.DataFrame:
+    """The questions (both sets, or `which` of SETS)."""
+    table = storage.read_parquet(QUESTIONS).to_pandas()
+    return table if which is None else table.loc[table["set"] == which].reset_index(drop=True)
+
+
+def read_heldout_documents(storage: Storage, columns: Optional[list[str]] = None) -> pd.DataFrame:
+    return storage.read_parquet(HELDOUT_DOCS, columns=columns).to_pandas()
+
+
+def read_heldout_sources(storage: Storage) -> list[dict]:
+    return storage.read_json(HELDOUT_SOURCES)
 
 
 def heldout_edge_ids(storage: Storage) -> set[str]:
-    return set(read_questions(storage)["edge_id"])
+    """The facts never stated in training: the `unseen` set's."""
+    return set(read_questions(storage, "unseen")["edge_id"])
 
 
 def heldout_doc_ids(storage: Storage) -> set[str]:
@@ -122,9 +173,9 @@ def heldout_doc_ids(storage: Storage) -> set[str]:
 
 
 def eval_texts(storage: Storage, documents: bool = True) -> list[str]:
-    """What decontamination must keep out of training: each question's answer sentence and
+    """What decontamination must keep out of training: each unseen question's answer sentence and
     (unless `documents` is False) the held-out documents' texts."""
-    texts = read_questions(storage)["answer_sentence"].tolist()
+    texts = read_questions(storage, "unseen")["answer_sentence"].tolist()
     if documents:
         texts += storage.read_parquet(HELDOUT_DOCS, columns=["text"]).column("text").to_pylist()
     return texts
@@ -132,7 +183,7 @@ def eval_texts(storage: Storage, documents: bool = True) -> list[str]:
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
     table = read_questions(area)
-    check = table[["id", "prompt", "answer", "node_type"]].copy()
+    check = table[["id", "set", "prompt", "answer", "node_type"]].copy()
     check["answer_in_distractors"] = [a in set(d) for a, d in zip(table["answer"], table["distractors"])]
     check["distractor_count"] = [len(set(d)) for d in table["distractors"]]
     return {"cleaned_evalsets": check}

@@ -131,7 +131,7 @@ def build_mixture(settings: Settings, out: Storage, partition_keys: Optional[Seq
     docs = load_inputs(storage)
     check_weight_keys(p.weights, docs, [source.name for source in settings.sources])
     docs["weight"] = [weight_of(p.weights, s, k) for s, k in zip(docs["source"], docs["kind"])]
-    heldout = docs["doc_id"].isin(heldout_doc_ids(storage)) | states_fact(docs["text"], fact_matcher(read_questions(storage)["answer_sentence"].tolist()))
+    heldout = docs["doc_id"].isin(heldout_doc_ids(storage)) | states_fact(docs["text"], fact_matcher(read_questions(storage, "unseen")["answer_sentence"].tolist()))
     mixed = mix(docs.loc[~heldout], p.weights, p.synthetic_cap, settings.params.seed)
     # Canaries are probes for the privacy evaluation, not training content: planted after the
     # mix, outside the weights and the synthetic cap (the gate measures the share without them).
@@ -157,12 +157,15 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     mixed = area.read_parquet(MIXTURE, columns=["doc_id", "source", "kind", "text", "synthetic"]).to_pandas()
     mixed = mixed.loc[mixed["source"] != CANARY_SOURCE]  # probes, outside the cap (see build_mixture)
     mixed["tokens"] = tokens(mixed["text"])
-    matcher = fact_matcher(read_questions(settings.storage)["answer_sentence"].tolist())
-    mixed["states_heldout_fact"] = states_fact(mixed["text"], matcher)
+    questions = read_questions(settings.storage)
+    mixed["states_heldout_fact"] = states_fact(mixed["text"], fact_matcher(questions.loc[questions["set"] == "unseen", "answer_sentence"].tolist()))
+    # the known set's questions must be new to the model: no training text holds one of its prompts
+    mixed["uses_heldout_phrasing"] = states_fact(mixed["text"], fact_matcher(questions.loc[questions["set"] == "known", "prompt"].tolist()))
     mixed["heldout_document"] = mixed["doc_id"].isin(heldout_doc_ids(settings.storage))
     table = mixed.groupby(["source", "kind", "synthetic"]).agg(
         rows=("doc_id", "size"), tokens=("tokens", "sum"),
         heldout_fact_rows=("states_heldout_fact", "sum"), heldout_document_rows=("heldout_document", "sum"),
+        heldout_phrasing_rows=("uses_heldout_phrasing", "sum"),
     ).reset_index()
     total = table["tokens"].sum()
     table["share"] = table["tokens"] / total if total else 0.0

@@ -10,9 +10,10 @@ GRAPH_STATS = f"{GRAPH}/stats.json"
 GRAPH_PLOT = f"{GRAPH}/stats.png"
 GRAPH_QUARANTINE = f"{GRAPH}/quarantine.parquet"  # mapped rows that could not enter the graph, with file, line and field
 
-QA = f"{EVALSETS}/qa"  # cloze questions on held-out facts
+QA = f"{EVALSETS}/qa"  # cloze questions: known facts in held-out phrasings, unseen (held-out) facts
 QUESTIONS = f"{QA}/questions.parquet"
-HELDOUT_DOCS = f"{EVALSETS}/heldout"  # raw documents held out per source for bits-per-byte
+HELDOUT_DOCS = f"{EVALSETS}/heldout"  # documents held out per source for bits per byte, never trained on
+HELDOUT_SOURCES = f"{EVALSETS}/heldout_sources.json"  # per source: eligible, held out, why none
 
 MIXTURE_TABLE = f"{MIXTURE}/mixture.json"
 MIXTURE_PLOT = f"{MIXTURE}/mixture.png"

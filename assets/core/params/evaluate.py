@@ -7,11 +7,21 @@ class EvaluateParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # gate thresholds
-    max_bpb: float = Field(8.0, gt=0, description="reports gate: held-out bits per byte (curated recipe) at most this")
-    min_qa_over_chance: float = Field(0.0, description="reports gate: QA acc_norm minus the chance rate at least this")
-    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every canary's exposure (bits) at most this")
-    max_bpb_vs_raw: float = Field(0.0, description="reports gate: curated minus raw held-out bits per byte at most this (data-first pays)")
-    max_extracted: int = Field(0, ge=0, description="reports gate: client values found in generations at most this (zero)")
+    # integrity (always blocks): every run there on one budget, privacy within bounds, a sane model
+    max_bpb: float = Field(8.0, gt=0, description="reports gate: the default arm's held-out bits per byte at most this (a broken model)")
+    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every run's exposure (bits) of canaries inserted at most gated_canary_repetitions times at most this")
+    gated_canary_repetitions: int = Field(
+        1, ge=1,
+        description="the gate looks at canaries inserted at most this many times: a secret that slips past a deduplicated corpus appears once; "
+        "canaries repeated more measure memorization capacity (a model that learns the catalog memorizes them too) and are reported, not gated",
+    )
+    max_extracted: int = Field(0, ge=0, description="reports gate: client values found in any run's generations at most this (zero)")
+    # the verdict: findings decided on 95% intervals, stated in the report; they block only if asked
+    min_qa_over_chance: float = Field(0.0, description="finding: the default arm's known-QA acc, lower bound of its interval, minus chance above this")
+    max_bpb_vs_raw: float = Field(0.0, description="finding: default minus raw held-out bits per byte, upper bound of its interval, below this")
+    block_on_verdict: bool = Field(False, description="a headline finding that does not hold fails the reports gate (default: a warning in the report and the run)")
+    house_prompts: list[str] = Field(default_factory=list, description="prompts every arm continues greedily, side by side in the report")
+    sample_tokens: int = Field(32, gt=0, description="new tokens per sample generation")
     # canaries (planted by the cleaned stage's mixture, measured here)
     canary_repetitions: list[int] = Field(default_factory=lambda: [1, 4, 16], description="times each canary is repeated in the training mixture")
     canaries_per_repetition: int = Field(2, ge=0, description="distinct canaries planted at each repetition count")

@@ -14,4 +14,7 @@ class TokenizeParams(BaseModel):
     )
     shard_tokens: int = Field(1 << 20, gt=0, description="tokens per shard file")
     min_train_tokens: int = Field(10_000, ge=0, description="tokenized gate: at least this many train tokens")
-    ablation_raw: bool = Field(True, description="also tokenize cleaned/raw_recipe into tokenized/ablation/raw")
+    arms: list[str] = Field(
+        default_factory=lambda: ["raw", "curated", "curated_graph"],
+        description="the ablation's arms to tokenize and train (assets/tokenized/arms.py): raw, curated (no graph documents), curated_graph (the default mixture, always)",
+    )

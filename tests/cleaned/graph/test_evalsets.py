@@ -1,5 +1,6 @@
 from assets.cleaned.graph import evalsets, graph
 from assets.cleaned.graph.evalsets import heldout_documents, questions
+from assets.cleaned.graph.phrasings import known_prompt
 from assets.cleaned.graph.verbalize import noun_phrase
 from tests.cleaned.graph.house import house_raw, raw_frame, sources_for
 
@@ -9,16 +10,22 @@ def _graph():
     return nodes, edges
 
 
-def test_questions_are_held_out_product_facts_with_same_type_distractors():
+def test_questions_are_product_facts_with_same_type_distractors():
     nodes, edges = _graph()
-    table, counts = questions(nodes, edges, 0.25, 3, seed=1337)
-    assert len(table) == counts["heldout_facts"] == round(0.25 * counts["eligible_facts"]) > 60
+    table, counts = questions(nodes, edges, 0.25, 3, seed=1337, known=40)
+    unseen, known = table.loc[table["set"] == "unseen"], table.loc[table["set"] == "known"]
+    assert len(unseen) == counts["heldout_facts"] == round(0.25 * counts["eligible_facts"]) > 60
+    assert len(known) == counts["known_facts"] == 40 and not set(known["edge_id"]) & set(unseen["edge_id"])
+    # known facts are asked in a phrasing of their own, never the cloze form training uses
+    assert all(q.prompt == known_prompt(q.relation, noun_phrase("product", nodes.set_index("id").at[q.src, "name"])) for q in known.itertuples(index=False))
+    assert not set(known["prompt"]) & set(unseen["prompt"])
     kind = dict(zip(nodes["id"], nodes["type"]))
     name = dict(zip(nodes["id"], nodes["name"]))
     true_objects = edges.groupby(["src", "type"])["dst"].agg(set)
     for q in table.itertuples(index=False):
         assert kind[q.src] == "product" and kind[q.dst] == q.node_type
         assert q.answer == " " + noun_phrase(q.node_type, name[q.dst]) and q.answer_sentence == q.prompt + q.answer + "."
+        assert q.id.startswith(q.set[0] + "-")
         assert len(set(q.distractors)) == 3 and q.answer not in q.distractors
         wrong = {n for n in nodes.loc[nodes["type"] == q.node_type, "name"]} - {name[d] for d in true_objects[(q.src, q.relation)]}
         assert {d.strip() for d in q.distractors} <= {noun_phrase(q.node_type, w) for w in wrong}
@@ -34,17 +41,37 @@ def test_selection_is_deterministic_and_follows_the_seed():
 
 
 def test_heldout_documents_skip_client_data_and_sources_without_rights():
-    docs = heldout_documents(raw_frame(house_raw()), per_source=5, seed=1337)
+    docs, _ = heldout_documents(raw_frame(house_raw()), fraction=0.5, cap=5, seed=1337)
     assert docs.groupby("source").size().to_dict() == {"catalog": 5, "lookbook": 5, "reference": 5}
+
+
+def test_heldout_sampling_never_empties_a_source_and_says_why_none():
+    raw = raw_frame(house_raw())
+    sizes = raw.loc[(raw["rights"] == "train") & (raw["pii"] == "none")].groupby("source").size()
+    docs, table = heldout_documents(raw, fraction=0.1, cap=3, seed=1337)
+    rows = {r["source"]: r for r in table}
+    for source, n in sizes.items():
+        assert rows[source]["held_out"] == min(3, int(0.1 * n)) < n, source
+        assert (rows[source]["note"] != "") == (int(0.1 * n) == 0), source
+    small = min(sizes.index, key=sizes.get)
+    tiny = raw.loc[(raw["source"] != small) | raw.index.isin(raw.loc[raw["source"] == small].index[:5])]
+    _, table = heldout_documents(tiny, fraction=0.1, cap=3, seed=1337)
+    assert {r["source"]: r for r in table}[small]["held_out"] == 0 and "too small" in {r["source"]: r for r in table}[small]["note"]
+    _, table = heldout_documents(raw, fraction=0.1, cap=3, seed=1337, exclude=["lookbook"])
+    assert {r["source"]: r for r in table}["lookbook"] == {"source": "lookbook", "eligible": int(sizes["lookbook"]), "held_out": 0, "note": "excluded by params graph.heldout_exclude"}
+    # the same held-out documents whatever is trained afterwards: a function of the raw documents and the seed
+    assert heldout_documents(raw, fraction=0.1, cap=3, seed=1337)[0].equals(docs)
 
 
 def test_published_evalsets_and_eval_texts(pipeline):
     settings, meta = pipeline
     table = evalsets.read_questions(settings.storage)
-    assert meta["evalsets"]["questions"] == len(table) >= 40
+    unseen = evalsets.read_questions(settings.storage, "unseen")
+    assert meta["evalsets"]["questions"] == len(table) >= 40 and meta["evalsets"]["unseen_questions"] == len(unseen)
     texts = evalsets.eval_texts(settings.storage)
-    assert set(table["answer_sentence"]) <= set(texts)
-    assert len(texts) == len(table) + meta["evalsets"]["heldout_documents"]
-    assert evalsets.heldout_edge_ids(settings.storage) == set(table["edge_id"])
+    assert set(unseen["answer_sentence"]) <= set(texts)
+    assert len(texts) == len(unseen) + meta["evalsets"]["heldout_documents"]
+    assert evalsets.heldout_edge_ids(settings.storage) == set(unseen["edge_id"])
+    assert sum(r["held_out"] for r in evalsets.read_heldout_sources(settings.storage)) == meta["evalsets"]["heldout_documents"]
     check = evalsets.gate_tables(settings.storage, settings)["cleaned_evalsets"]
     assert not check["answer_in_distractors"].any() and (check["distractor_count"] == 3).all()

@@ -60,7 +60,7 @@ def test_published_mixture_has_table_plot_and_no_heldout_fact(pipeline):
     assert sum(r["rows"] for r in table["by_source_kind"]) == len(mixed)
     assert settings.storage.read_bytes(f"{MIXTURE}/mixture.png").startswith(b"\x89PNG")
     gate = mixture.gate_tables(settings.storage, settings)["cleaned_mixture"]
-    assert gate["heldout_fact_rows"].sum() == 0 and gate["heldout_document_rows"].sum() == 0
+    assert gate["heldout_fact_rows"].sum() == 0 and gate["heldout_document_rows"].sum() == 0 and gate["heldout_phrasing_rows"].sum() == 0
 
 
 def test_guard_drops_a_corpus_document_stating_a_heldout_fact(tmp_path):
@@ -69,7 +69,7 @@ def test_guard_drops_a_corpus_document_stating_a_heldout_fact(tmp_path):
 
     run_stage(settings, graph, "build_graph", "graph")
     run_stage(settings, evalsets, "build_evalsets", "evalsets")
-    sentence = evalsets.read_questions(settings.storage)["answer_sentence"].iloc[0]
+    sentence = evalsets.read_questions(settings.storage, "unseen")["answer_sentence"].iloc[0]
     write_corpus(settings, extra_texts=[f"Press cutting. {sentence.upper()}  And more.", "An innocent sentence."])
     run_stage(settings, synthetic, "build_synthetic", "synthetic")
     meta = run_stage(settings, mixture, "build_mixture", "mixture")

@@ -6,8 +6,11 @@ from assets.cleaned.graph.verbalize import TEMPLATES, render
 def test_synthetic_documents_never_state_a_heldout_fact(pipeline):
     settings, _ = pipeline
     docs = settings.storage.read_parquet(SYNTHETIC).to_pandas()
-    questions = evalsets.read_questions(settings.storage)
+    questions = evalsets.read_questions(settings.storage, "unseen")
     heldout = set(questions["edge_id"])
+    known = evalsets.read_questions(settings.storage, "known")
+    assert len(known) and set(known["edge_id"]) <= {e for p in docs["provenance"] for e in p}  # known facts are stated
+    assert not any(q.prompt in text for q in known.itertuples(index=False) for text in docs["text"])  # in other phrasings
     assert docs["synthetic"].all() and set(docs["kind"]) == {"verbalized", "dialogue", "qa"}
     assert (docs["provenance"].map(len) > 0).all()
     assert not any(heldout.intersection(p) for p in docs["provenance"])

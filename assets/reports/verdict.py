@@ -1,0 +1,81 @@
+"""The verdict: findings decided on 95% intervals, and the one sentence the report opens with.
+
+A finding is a claim about the arms (the house model beats raw on known questions, ...). It
+holds when its interval says so, not its point estimate. Findings are what the data shows, not
+integrity failures: a house whose data does not win still gets its report, stated in words; a
+finding blocks publication only where params say so (evaluate.block_on_verdict).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from assets.tokenized.arms import BASELINE, DEFAULT, label
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _ci_pct(m: dict, key: str) -> str:
+    return f"{_pct(m[key])} [{100 * m[key + '_lo']:.0f}–{100 * m[key + '_hi']:.0f}]"
+
+
+def _ci(m: dict, key: str) -> str:
+    return f"{m[key]:.3f} [{m[key + '_lo']:.3f}–{m[key + '_hi']:.3f}]"
+
+
+def _points(d: dict) -> str:
+    return f"{100 * d['mean']:+.0f} points [{100 * d['lo']:+.0f}, {100 * d['hi']:+.0f}]"
+
+
+def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: float, min_qa_over_chance: float, blocking: bool) -> list[dict]:
+    """One row per finding: name, claim, evidence (figures and intervals), holds, gated (a
+    headline claim), blocks."""
+    rows = []
+    cg = label(DEFAULT)
+
+    def add(name: str, holds: bool, claim: str, evidence: str, gated: bool) -> None:
+        rows.append({"finding": name, "claim": claim, "evidence": evidence, "holds": bool(holds), "gated": gated,
+                     "blocks": bool(gated and blocking and not holds)})
+
+    if DEFAULT in metrics:
+        m = metrics[DEFAULT]
+        add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance, f"{cg} answers known questions above chance ({_pct(chance)})",
+            f"{_ci_pct(m, 'known_acc')}", True)
+    for other in [a for a in metrics if a != DEFAULT]:
+        d = differences.get(f"{DEFAULT} - {other}")
+        if not d:
+            continue
+        gated = other == BASELINE
+        add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0, f"{cg} answers more known questions than {label(other)}",
+            f"lead {_points(d['known_acc'])}", gated)
+        b = d["bits_per_byte"]
+        add(f"bpb_below_{other}", b["hi"] < max_bpb_vs_raw, f"{cg} has lower held-out bits per byte than {label(other)}",
+            f"difference {b['mean']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}]", gated)
+    d = differences.get(f"curated - {BASELINE}")
+    if d:
+        add("curated_known_lead_over_raw", d["known_acc"]["lo"] > 0, f"curated answers more known questions than {label(BASELINE)}",
+            f"lead {_points(d['known_acc'])}", False)
+    return rows
+
+
+def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optional[int], seeds: int) -> str:
+    """The report's first line: figures with intervals, then what they mean."""
+    if DEFAULT not in metrics:
+        return f"No verdict: the {label(DEFAULT)} arm was not evaluated (see the integrity table)."
+    m = metrics[DEFAULT]
+    budget = f"{tokens:,} training tokens per model, " if tokens else ""
+    parts = [f"At equal compute ({budget}{seeds} seed{'s' if seeds != 1 else ''} per arm), the {label(DEFAULT)} model answers "
+             f"{_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings"]
+    parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT]
+    text = ", ".join(parts) + f"; held-out bits per byte {_ci(m, 'bits_per_byte')}"
+    if BASELINE in metrics:
+        text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"
+    text += "."
+    failed = [r for r in rows if r["gated"] and not r["holds"]]
+    if failed:
+        text += " Not shown on this house at 95%: " + "; ".join(f"{r['claim']} ({r['evidence']})" for r in failed) + "."
+    elif any(r["gated"] for r in rows):
+        text += " Every headline finding holds on its 95% interval."
+    return text
