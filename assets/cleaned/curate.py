@@ -29,17 +29,14 @@ from assets.cleaned.dedup import spilled_texts
 from assets.cleaned.funnel import source_png, source_records
 from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, FUNNEL_PLOT, FUNNEL_PNG, LEDGER, RAW_RECIPE, REMOVALS
 from assets.cleaned.pipeline import check_filter_kinds, privacy_steps
-from assets.cleaned.preparation import heldout_step, non_empty, preparation_steps, rights_train_only  # noqa: F401
+from assets.cleaned.preparation import heldout_step, non_empty, rights_train_only
 from assets.cleaned.ranking import deduplicate
 from assets.cleaned.reasons import position
-from assets.cleaned.schema import CORPUS_SCHEMA, as_corpus  # noqa: F401
+from assets.cleaned.schema import as_corpus
 from assets.cleaned.steps import run_steps
 from assets.cleaned.worker import Worker, raw_batches, run_batches
 from assets.cleaned.write import spill, write_sorted
 from assets.raw.ingest import read_quarantine
-
-# Re-exported for cleaned/graph (evalsets, synthetic, mixture) until they import assets.cleaned.schema
-# and assets.cleaned.preparation themselves: CORPUS_SCHEMA, preparation_steps.
 
 
 REMOVALS_SCHEMA = pa.schema([("doc_id", pa.string()), ("source", pa.string()), ("kind", pa.string()), ("reason", pa.string())])

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.cleaned.curate import CORPUS_SCHEMA
+from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
 from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_SOURCES, QA, QUESTIONS
@@ -115,7 +115,7 @@ def prepared(settings: Settings, docs: pd.DataFrame) -> pd.DataFrame:
     """Held-out documents as the model should read them: main text extracted from HTML, Unicode
     repaired, whitespace tidied (curation's preparation steps). Every arm is scored on this
     text, so markup does not favour the arm that trained on markup."""
-    from assets.cleaned.curate import preparation_steps
+    from assets.cleaned.preparation import preparation_steps
     from assets.cleaned.steps import run_steps
     from assets.core.ledger import Ledger
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.cleaned.curate import CORPUS_SCHEMA
+from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.evalsets import heldout_doc_ids, read_questions
 from assets.cleaned.graph.paths import CORPUS, MIXTURE, MIXTURE_PLOT, MIXTURE_TABLE, SYNTHETIC
 from assets.cleaned.canaries import SOURCE as CANARY_SOURCE, plant_canaries

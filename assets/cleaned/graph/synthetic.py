@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from assets.core.settings import Settings
 from assets.core.storage import Storage
-from assets.cleaned.curate import CORPUS_SCHEMA
+from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.dialogues import dialogues, product_qa
 from assets.cleaned.graph.evalsets import heldout_edge_ids
 from assets.cleaned.graph.graph import read_graph

@@ -2,7 +2,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from assets.cleaned.curate import CORPUS_SCHEMA
+from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph import evalsets, graph, mixture, synthetic
 from assets.cleaned.graph.paths import CORPUS
 from tests.cleaned.graph.house import house_raw, raw_frame, settings_for, write_raw
