@@ -1,0 +1,141 @@
+"""The export is a transformers model: plain `transformers` loads it (no Atelier import, in its own
+process), its logits equal ours within 1e-4 in fp32 and greedy generation matches token for token;
+the gate fails naming the largest difference when a weight is corrupted; RoPE/SwiGLU are refused."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from assets.checkpoints import hf_export, train
+from assets.checkpoints.model import GPT, GPTConfig
+from assets.core.storage import Storage
+from orchestration import gx
+from tests.checkpoints.conftest import make_settings
+from tests.conftest import PROJECT
+
+
+@pytest.fixture(scope="module")
+def exported(tokenized_root, tmp_path_factory):
+    """A trained curated checkpoint, published, and its export staged in a separate area."""
+    settings = make_settings(tokenized_root, max_iters=20, checkpoint_interval=20)
+    published = Storage(str(tmp_path_factory.mktemp("published")))
+    for name in ("tokenized/tokenizer.json", "tokenized/manifest.json"):
+        published.write_bytes(name, settings.storage.read_bytes(name))
+    for name in settings.storage.glob("tokenized/shards/*"):
+        published.write_bytes(name, settings.storage.read_bytes(name))
+    settings = make_settings(published.root, max_iters=20, checkpoint_interval=20)
+    train.train(settings, published, "curated")
+    area = Storage(str(tmp_path_factory.mktemp("area")))
+    hf_export.export_runs(settings, area, ["curated"])
+    return settings, area
+
+
+def test_folder_has_the_files_transformers_expects(exported):
+    _, area = exported
+    folder = area.path(hf_export.hf_dir("curated"))
+    names = {p.rsplit("/", 1)[-1] for p in area.glob(f"{hf_export.hf_dir('curated')}/*")}
+    assert {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "README.md"} <= names
+    config = json.loads(area.read_text(f"{hf_export.hf_dir('curated')}/config.json"))
+    assert config["model_type"] == "gpt2" and config["architectures"] == ["GPT2LMHeadModel"] and config["activation_function"] == "gelu"
+    weights = load_file(f"{folder}/model.safetensors")
+    assert "transformer.h.0.attn.c_attn.weight" in weights and "lm_head.weight" not in weights  # tied, as GPT-2's own files
+    card = area.read_text(f"{hf_export.hf_dir('curated')}/README.md")
+    assert card.startswith("---\n") and "library_name: transformers" in card and "model-index" in card and "validation loss" in card
+
+
+def test_plain_transformers_reproduces_our_logits_and_greedy_generation(exported):
+    settings, area = exported
+    folder = area.path(hf_export.hf_dir("curated"))
+    model = train.load_checkpoint(settings.storage, "curated")
+    batch = hf_export.check_tokens(settings.storage, "curated", model.config.block_size)
+    torch.save({"batch": batch, "logits": model(batch)[0], "greedy": model.generate(batch[:, :4], 28, greedy=True)}, f"{folder}/../ours.pt")
+    # a process that imports no Atelier code: only torch, transformers and the folder
+    script = textwrap.dedent(f"""
+        import sys, torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        ours = torch.load({folder + '/../ours.pt'!r})
+        model = AutoModelForCausalLM.from_pretrained({folder!r}, dtype=torch.float32).eval()
+        tok = AutoTokenizer.from_pretrained({folder!r})
+        with torch.no_grad():
+            diff = (model(input_ids=ours["batch"]).logits - ours["logits"]).abs().max().item()
+            out = model.generate(ours["batch"][:, :4], do_sample=False, max_new_tokens=28, eos_token_id=None)
+        assert not any(m.startswith("assets") for m in sys.modules), "imported Atelier code"
+        print(diff, bool((out == ours["greedy"]).all()), tok.eos_token, tok.bos_token, type(model).__name__)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd="/")
+    assert done.returncode == 0, done.stderr[-3000:]
+    diff, greedy, eos, bos, arch = done.stdout.split()
+    assert float(diff) <= 1e-4 and greedy == "True" and eos == bos == "<|endoftext|>" and arch == "GPT2LMHeadModel"
+
+
+def test_tokenizer_gives_our_ids(exported):
+    from transformers import AutoTokenizer
+
+    from assets.tokenized.shards import load_tokenizer
+
+    settings, area = exported
+    theirs, ours = AutoTokenizer.from_pretrained(area.path(hf_export.hf_dir("curated"))), load_tokenizer(settings.storage)
+    for text in ["Silk seam, pleat; collar.", "Write to <EMAIL> or call <PHONE>.", "<|endoftext|>Wool é drape  \n"]:
+        assert theirs(text)["input_ids"] == ours.encode(text, add_special_tokens=False).ids
+        assert theirs.decode(theirs(text)["input_ids"]) == text
+
+
+def test_gate_passes_and_a_corrupted_weight_fails_with_the_largest_difference(exported, tmp_path):
+    settings, area = exported
+    tables = hf_export.gate_tables(area, settings, ["curated"])
+    row = tables["checkpoints_hf"].iloc[0]
+    assert row["max_abs_logit_diff"] <= 1e-4 and row["greedy_mismatches"] == 0 and row["tokenizer_match"]
+    parameters = {"max_logit_diff": hf_export.MAX_LOGIT_DIFF}
+    assert gx.validate("checkpoints_hf", tables["checkpoints_hf"], parameters).success
+
+    bad = Storage(str(tmp_path / "bad"))
+    for name in area.glob(f"{hf_export.hf_dir('curated')}/*"):
+        bad.write_bytes(name, area.read_bytes(name))
+    path = bad.path(f"{hf_export.hf_dir('curated')}/model.safetensors")
+    weights = load_file(path)
+    weights["transformer.h.0.mlp.c_fc.weight"][0, :] += 0.5
+    save_file(weights, path, metadata={"format": "pt"})
+    table = hf_export.gate_tables(bad, settings, ["curated"])["checkpoints_hf"]
+    outcome = gx.validate("checkpoints_hf", table, parameters)
+    assert not outcome.success
+    largest = float(table["max_abs_logit_diff"].max())
+    assert largest > 1e-2
+    message = " ".join(f.describe() for f in outcome.failed)
+    assert "max_abs_logit_diff" in message and f"{largest:.6g}"[:5] in message
+
+
+def test_export_is_byte_identical(exported, tmp_path):
+    settings, area = exported
+    again = Storage(str(tmp_path / "again"))
+    hf_export.export_runs(settings, again, ["curated"])
+    for name in area.glob(f"{hf_export.hf_dir('curated')}/*"):
+        assert again.read_bytes(name) == area.read_bytes(name), name
+
+
+@pytest.mark.parametrize("rope,swiglu,named", [(True, False, "train.rope"), (False, True, "train.swiglu"), (True, True, "train.rope: true and train.swiglu")])
+def test_rope_and_swiglu_are_refused_by_name(rope, swiglu, named):
+    with pytest.raises(hf_export.ExportError, match=named):
+        hf_export.gpt2_config(GPTConfig(vocab_size=50, rope=rope, swiglu=swiglu), eot_id=0)
+
+
+def test_mapping_matches_on_a_random_model():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=64, block_size=16, n_layer=2, n_head=4, n_embd=32)).eval()
+    for p in model.parameters():  # LayerNorm gains and biases away from 1 and 0
+        p.data += 0.05 * torch.randn_like(p)
+    hf = hf_export.to_transformers(model, eot_id=0)
+    x = torch.randint(64, (3, 16))
+    with torch.no_grad():
+        assert (model(x)[0] - hf(input_ids=x).logits).abs().max() < 1e-5
+
+
+def test_other_stages_do_not_import_transformers_or_lm_eval():
+    script = "import sys, orchestration.definitions; print(sorted(m for m in ('transformers', 'lm_eval', 'datasets') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=PROJECT, env={"PYTHONPATH": str(PROJECT), "PATH": ""})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[]"
