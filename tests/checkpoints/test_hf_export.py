@@ -139,3 +139,53 @@ def test_other_stages_do_not_import_transformers_or_lm_eval():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=PROJECT, env={"PYTHONPATH": str(PROJECT), "PATH": ""})
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_dagster_exports_after_the_checkpoint_and_its_gate_blocks_a_bad_export(tokenized_root, tmp_path, monkeypatch):
+    """In Dagster: hf_checkpoint follows the checkpoint's partitions, its blocking gate publishes
+    checkpoints/<arm>/hf/; a corrupted weight fails the gate with the largest difference and
+    nothing is published."""
+    import shutil
+
+    import dagster as dg
+
+    from assets.core.dagster_resource import AtelierSettings
+    from orchestration.definitions import defs
+    from tests.checkpoints.conftest import TRAIN
+    from tests.conftest import write_params
+
+    data = tmp_path / "data"
+    shutil.copytree(tokenized_root / "tokenized", data / "tokenized")
+    (tmp_path / "sources.yaml").write_text("sources: []\n")
+    resources = {"atelier": AtelierSettings(params_path=str(write_params(tmp_path / "params.yaml", {"train": {**TRAIN, "max_iters": 20}})),
+                                            sources_path=str(tmp_path / "sources.yaml"), storage_root=str(data)),
+                 "pipes_subprocess_client": dg.PipesSubprocessClient()}
+    everything = [*defs.assets, *defs.asset_checks]
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("hf_checkpoint")).partitions_def == graph.get(dg.AssetKey("checkpoint")).partitions_def
+
+    def checks_of(result):
+        return {e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+
+    result = dg.materialize(everything, selection=dg.AssetSelection.groups("checkpoints"), partition_key="curated", resources=resources, raise_on_error=False)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    assert checks_of(result)["checkpoints_hf_gate"].passed
+    published = data / "checkpoints" / "curated" / "hf"
+    assert (published / "model.safetensors").exists() and (data / "checkpoints" / "curated" / "model.safetensors").exists()
+    good = (published / "model.safetensors").read_bytes()
+
+    real = hf_export.gpt2_state_dict
+
+    def corrupted(model):
+        tensors = real(model)
+        weight = tensors["transformer.h.0.attn.c_proj.weight"]
+        # not a constant shift: LayerNorm would remove that one, and the logits would rightly agree
+        tensors["transformer.h.0.attn.c_proj.weight"] = weight + 0.3 * torch.randn(weight.shape, generator=torch.Generator().manual_seed(0))
+        return tensors
+
+    monkeypatch.setattr(hf_export, "gpt2_state_dict", corrupted)
+    result = dg.materialize(everything, selection=dg.AssetSelection.assets("hf_checkpoint"), partition_key="curated", resources=resources, raise_on_error=False)
+    gate = checks_of(result)["checkpoints_hf_gate"]
+    assert not result.success and not gate.passed, gate.description
+    assert "max_abs_logit_diff" in gate.description and "observed" in gate.description, gate.description
+    assert (published / "model.safetensors").read_bytes() == good, "the failed export was not published"
