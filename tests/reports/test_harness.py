@@ -125,6 +125,12 @@ def test_one_command_scores_another_transformers_model(harnessed, tmp_path):
     assert scores["qa"]["questions"] == 4 and 0.0 <= scores["qa"]["acc"] <= 1.0
     assert scores["heldout"]["bits_per_byte"] > 0 and scores["model"] == str(other)
     assert {"atelier_qa.yaml", "atelier_qa.jsonl", "atelier_heldout.yaml", "atelier_heldout.jsonl", "results.json"} <= {p.name for p in out.iterdir()}
+    # the kept tasks rerun with lm-eval's own CLI, as the README says
+    lm_eval = os.path.join(os.path.dirname(sys.executable), "lm_eval")
+    done = subprocess.run([lm_eval, "--model", "hf", "--model_args", f"pretrained={other},dtype=float32", "--include_path", str(out),
+                           "--tasks", "atelier_qa,atelier_heldout", "--batch_size", "8"], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "atelier_qa" in done.stdout and "bits_per_byte" in done.stdout and f"{scores['heldout']['bits_per_byte']:.4f}" in done.stdout
 
 
 def test_a_folder_without_a_model_is_refused(tmp_path):
