@@ -50,11 +50,11 @@ def harnessed(world, tokenizer, tmp_path_factory):
     texts = pd.concat([texts, pd.DataFrame([{"set": "extra", "doc_id": "x1", "source": "notes", "text": "Écru cashmère — drapé, à l'atelier. " * 4}])], ignore_index=True)
     questions = house_questions()
     results = harness.run_harness(folder, questions, texts, tmp_path_factory.mktemp("tasks"), batch_size=8)
-    return settings, folder, questions, texts, results
+    return settings, folder, questions, texts, results, out
 
 
 def test_harness_figures_equal_ours(harnessed, tokenizer):
-    settings, _, questions, texts, results = harnessed
+    settings, _, questions, texts, results, _ = harnessed
     eot = tokenizer.token_to_id(EOT)
     model = load_checkpoint(settings.storage, "curated")
     ours_qa, _ = score_questions(model, tokenizer, questions, eot)
@@ -69,7 +69,7 @@ def test_harness_figures_equal_ours(harnessed, tokenizer):
 
 
 def test_item_by_item(harnessed, tokenizer):
-    settings, _, questions, texts, results = harnessed
+    settings, _, questions, texts, results, _ = harnessed
     eot = tokenizer.token_to_id(EOT)
     model = load_checkpoint(settings.storage, "curated")
     _, table = score_questions(model, tokenizer, questions, eot)
@@ -137,3 +137,20 @@ def test_a_folder_without_a_model_is_refused(tmp_path):
     done = subprocess.run([sys.executable, "-m", "assets.reports.harness", "--model", str(tmp_path)], capture_output=True, text=True,
                           timeout=120, cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)})
     assert done.returncode == 2 and "no config.json" in done.stderr
+
+
+def test_report_rows_put_the_harness_beside_ours(harnessed, tokenizer, tmp_path):
+    from assets.reports.harness import beside
+
+    settings, _, questions, texts, _, exported = harnessed
+    eot = tokenizer.token_to_id(EOT)
+    model = load_checkpoint(settings.storage, "curated")
+    qa, _ = score_questions(model, tokenizer, questions, eot)
+    bpb = summarize(*score_documents(model, tokenizer, texts["text"].tolist(), eot))
+    metrics = {"curated": {"bits_per_byte": round(bpb["bits_per_byte"], 6), "qa_acc": round(qa["acc"], 6), "qa_acc_norm": round(qa["acc_norm"], 6)}}
+    metrics["harness"] = beside.arm_figures(exported, ["curated"], questions, texts)
+    rows = beside.rows(metrics)
+    assert [r["metric"] for r in rows] == ["bits_per_byte", "qa_acc", "qa_acc_norm"]
+    assert all(abs(r["difference"]) <= 1e-6 for r in rows), rows
+    with pytest.raises(FileNotFoundError, match="hf_checkpoint"):
+        beside.arm_figures(Storage(str(tmp_path)), ["raw"], questions, texts)
