@@ -1,15 +1,18 @@
 """A checkpoint as a Hugging Face transformers folder, checkpoints/<run>/hf/: config.json and
-model.safetensors of a GPT2LMHeadModel, generation_config.json, the house tokenizer (tokenizer.json,
-tokenizer_config.json, special tokens) and README.md, a model card in the Hub's format.
-`AutoModelForCausalLM.from_pretrained` and `AutoTokenizer.from_pretrained` load it with no Atelier
-code. The gate reloads the staged folder with plain transformers and compares it with our forward
-pass: logits on real validation windows and greedy generation, token for token.
+model.safetensors of a standard architecture, generation_config.json, the house tokenizer
+(tokenizer.json, tokenizer_config.json, special tokens) and README.md, a model card in the Hub's
+format. `AutoModelForCausalLM.from_pretrained` and `AutoTokenizer.from_pretrained` load it with no
+Atelier code. The gate reloads the staged folder with plain transformers and compares it with our
+forward pass: logits on real validation windows and greedy generation, token for token.
 
-GPT-2 is our model with biases: pre-norm blocks, LayerNorm (eps 1e-5), learned positions, exact
-GELU, 1/sqrt(head_dim) attention, tied embeddings. Our linear layers have no bias, so GPT-2's
-biases are written as zeros, and GPT-2's Conv1D stores weights as (in, out): ours transpose.
-RoPE and SwiGLU have no GPT-2 counterpart and are refused by name (Llama, the standard RoPE +
-SwiGLU architecture, uses RMSNorm where ours uses LayerNorm: it would not reproduce our logits).
+Each configuration maps onto the architecture that computes our forward pass (pre-norm blocks,
+LayerNorm with bias and eps 1e-5, 1/sqrt(head_dim) causal attention, tied embeddings, sequential
+residuals; biases ours lacks are zeros):
+- learned positions + GELU: GPT2LMHeadModel (exact GELU; its Conv1D stores weights as (in, out));
+- RoPE + GELU: GPTNeoXForCausalLM (full rotary, base 10000; q/k rows reordered from our
+  interleaved pairs to rotate_half's halves; qkv rows head by head);
+- RoPE + SwiGLU: StableLmForCausalLM (LayerNorm, not Llama's RMSNorm, which would not reproduce us);
+- learned positions + SwiGLU has no standard counterpart and is refused, naming the settings.
 
 transformers is imported inside the functions: the other stages never pay for it.
 """
@@ -25,7 +28,7 @@ import pandas as pd
 import torch
 
 from assets.checkpoints.data import manifest_path
-from assets.checkpoints.model import GPT, GPTConfig
+from assets.checkpoints.model import GPT, MLP, GPTConfig
 from assets.checkpoints.train import load_checkpoint, run_dir, runs_of
 from assets.core.settings import Settings
 from assets.core.storage import Storage
@@ -46,54 +49,103 @@ def hf_dir(run: str) -> str:
     return f"{run_dir(run)}/hf"
 
 
-def check_exportable(config: GPTConfig) -> None:
-    refused = [name for name, on in (("train.rope", config.rope), ("train.swiglu", config.swiglu)) if on]
-    if refused:
+def architecture(config: GPTConfig) -> str:
+    """The transformers class that computes exactly our forward pass for this configuration."""
+    if config.swiglu and not config.rope:
         raise ExportError(
-            f"cannot export a checkpoint trained with {' and '.join(f'{n}: true' for n in refused)} as a transformers model: "
-            "GPT2LMHeadModel has learned positions and a GELU MLP, and Llama (RoPE + SwiGLU) uses RMSNorm where this model "
-            "uses LayerNorm, so neither reproduces its logits; train with train.rope: false and train.swiglu: false to export"
+            "cannot export a checkpoint trained with train.swiglu: true and train.rope: false as a transformers model: no standard "
+            "architecture has learned positions with a SwiGLU MLP (GPT-2 has GELU; StableLM and Llama have RoPE); "
+            "train with train.rope: true (StableLM) or train.swiglu: false (GPT-2) to export"
         )
+    return "StableLmForCausalLM" if config.swiglu else "GPTNeoXForCausalLM" if config.rope else "GPT2LMHeadModel"
 
 
-def gpt2_config(config: GPTConfig, eot_id: int):
-    from transformers import GPT2Config
+def hf_config(config: GPTConfig, eot_id: int):
+    """The transformers configuration of `architecture(config)`: our sizes, LayerNorm eps 1e-5,
+    1/sqrt(head_dim) attention, sequential residuals, tied embeddings, no biases where ours has none."""
+    import transformers
 
-    check_exportable(config)
-    return GPT2Config(
-        vocab_size=config.vocab_size, n_positions=config.block_size, n_embd=config.n_embd, n_layer=config.n_layer,
-        n_head=config.n_head, n_inner=4 * config.n_embd, activation_function="gelu",  # exact GELU, as F.gelu
-        layer_norm_epsilon=1e-5, scale_attn_weights=True, scale_attn_by_inverse_layer_idx=False, reorder_and_upcast_attn=False,
-        # our dropout acts on the embeddings and the attention weights, never on the residual branches
-        embd_pdrop=config.dropout, attn_pdrop=config.dropout, resid_pdrop=0.0,
-        bos_token_id=eot_id, eos_token_id=eot_id, pad_token_id=eot_id, tie_word_embeddings=True, architectures=["GPT2LMHeadModel"],
-    )
+    name = architecture(config)
+    tokens = dict(bos_token_id=eot_id, eos_token_id=eot_id, pad_token_id=eot_id, tie_word_embeddings=True, architectures=[name])
+    rope = {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 1.0}  # every dim rotates, base 10000, as rope_tables
+    if name == "GPT2LMHeadModel":
+        return transformers.GPT2Config(
+            vocab_size=config.vocab_size, n_positions=config.block_size, n_embd=config.n_embd, n_layer=config.n_layer,
+            n_head=config.n_head, n_inner=4 * config.n_embd, activation_function="gelu",  # exact GELU, as F.gelu
+            layer_norm_epsilon=1e-5, scale_attn_weights=True, scale_attn_by_inverse_layer_idx=False, reorder_and_upcast_attn=False,
+            # our dropout acts on the embeddings and the attention weights, never on the residual branches
+            embd_pdrop=config.dropout, attn_pdrop=config.dropout, resid_pdrop=0.0, **tokens)
+    common = dict(vocab_size=config.vocab_size, hidden_size=config.n_embd, num_hidden_layers=config.n_layer, num_attention_heads=config.n_head,
+                  max_position_embeddings=config.block_size, layer_norm_eps=1e-5, use_parallel_residual=False, attention_dropout=config.dropout,
+                  hidden_dropout=0.0, rope_parameters=rope, **tokens)
+    if name == "GPTNeoXForCausalLM":
+        return transformers.GPTNeoXConfig(intermediate_size=4 * config.n_embd, hidden_act="gelu", attention_bias=False, **common)
+    return transformers.StableLmConfig(intermediate_size=MLP(config).up.out_features, hidden_act="silu", num_key_value_heads=config.n_head,
+                                       use_qkv_bias=False, qk_layernorm=False, partial_rotary_factor=1.0, **common)
 
 
-def gpt2_state_dict(model: GPT) -> dict[str, torch.Tensor]:
-    """Our weights under GPT-2's names; lm_head is wte itself (save_pretrained writes it once)."""
+def halves(weight: torch.Tensor, n_head: int) -> torch.Tensor:
+    """q or k rows reordered per head from our interleaved RoPE pairs (0,1), (2,3) ... to the
+    halves (0, d/2), (1, d/2+1) ... that transformers' rotate_half pairs: same rotations, so the
+    same attention scores."""
+    head_dim = weight.shape[0] // n_head
+    order = torch.cat([torch.arange(0, head_dim, 2), torch.arange(1, head_dim, 2)])
+    return weight[(torch.arange(n_head)[:, None] * head_dim + order).reshape(-1)].contiguous()
+
+
+def hf_state_dict(model: GPT) -> dict[str, torch.Tensor]:
+    """Our weights under the architecture's own names; lm_head is the input embedding itself
+    (save_pretrained writes it once). Biases ours lacks are zeros; GPT-2's Conv1D is (in, out)."""
+    c = model.config
     ours = {k: v.detach().to(torch.float32).cpu() for k, v in model.state_dict().items()}
     zeros = lambda n: torch.zeros(n, dtype=torch.float32)  # noqa: E731
-    out = {"transformer.wte.weight": ours["wte.weight"], "transformer.wpe.weight": ours["wpe.weight"],
-           "transformer.ln_f.weight": ours["ln_f.weight"], "transformer.ln_f.bias": ours["ln_f.bias"], "lm_head.weight": ours["wte.weight"]}
-    for i in range(model.config.n_layer):
-        a, h = f"blocks.{i}.", f"transformer.h.{i}."
-        for src, dst in (("ln1", "ln_1"), ("ln2", "ln_2")):
+    name = architecture(c)
+    out: dict[str, torch.Tensor] = {"lm_head.weight": ours["wte.weight"]}
+    if name == "GPT2LMHeadModel":
+        out.update({"transformer.wte.weight": ours["wte.weight"], "transformer.wpe.weight": ours["wpe.weight"],
+                    "transformer.ln_f.weight": ours["ln_f.weight"], "transformer.ln_f.bias": ours["ln_f.bias"]})
+        for i in range(c.n_layer):
+            a, h = f"blocks.{i}.", f"transformer.h.{i}."
+            for src, dst in (("ln1", "ln_1"), ("ln2", "ln_2")):
+                out[f"{h}{dst}.weight"], out[f"{h}{dst}.bias"] = ours[f"{a}{src}.weight"], ours[f"{a}{src}.bias"]
+            for src, dst in (("attn.qkv", "attn.c_attn"), ("attn.proj", "attn.c_proj"), ("mlp.up", "mlp.c_fc"), ("mlp.down", "mlp.c_proj")):
+                weight = ours[f"{a}{src}.weight"]  # nn.Linear: (out, in); Conv1D: (in, out)
+                out[f"{h}{dst}.weight"], out[f"{h}{dst}.bias"] = weight.t().contiguous(), zeros(weight.shape[0])
+        return out
+    base = "gpt_neox" if name == "GPTNeoXForCausalLM" else "model"
+    final = "final_layer_norm" if name == "GPTNeoXForCausalLM" else "norm"
+    out.update({f"{base}.{'embed_in' if base == 'gpt_neox' else 'embed_tokens'}.weight": ours["wte.weight"],
+                f"{base}.{final}.weight": ours["ln_f.weight"], f"{base}.{final}.bias": ours["ln_f.bias"]})
+    for i in range(c.n_layer):
+        a, h = f"blocks.{i}.", f"{base}.layers.{i}."
+        for src, dst in (("ln1", "input_layernorm"), ("ln2", "post_attention_layernorm")):
             out[f"{h}{dst}.weight"], out[f"{h}{dst}.bias"] = ours[f"{a}{src}.weight"], ours[f"{a}{src}.bias"]
-        for src, dst in (("attn.qkv", "attn.c_attn"), ("attn.proj", "attn.c_proj"), ("mlp.up", "mlp.c_fc"), ("mlp.down", "mlp.c_proj")):
-            weight = ours[f"{a}{src}.weight"]  # nn.Linear: (out, in); Conv1D: (in, out)
-            out[f"{h}{dst}.weight"], out[f"{h}{dst}.bias"] = weight.t().contiguous(), zeros(weight.shape[0])
+        q, k, v = ours[f"{a}attn.qkv.weight"].split(c.n_embd, dim=0)
+        q, k = halves(q, c.n_head), halves(k, c.n_head)
+        if name == "GPTNeoXForCausalLM":
+            # one matrix whose rows go head by head: [q_h, k_h, v_h] for each head h
+            per_head = lambda t: t.view(c.n_head, -1, c.n_embd)  # noqa: E731
+            out[f"{h}attention.query_key_value.weight"] = torch.cat([per_head(q), per_head(k), per_head(v)], dim=1).reshape(3 * c.n_embd, c.n_embd)
+            out[f"{h}attention.dense.weight"] = ours[f"{a}attn.proj.weight"]
+            for src, dst in (("mlp.up", "mlp.dense_h_to_4h"), ("mlp.down", "mlp.dense_4h_to_h")):
+                weight = ours[f"{a}{src}.weight"]
+                out[f"{h}{dst}.weight"], out[f"{h}{dst}.bias"] = weight, zeros(weight.shape[0])
+        else:
+            out.update({f"{h}self_attn.q_proj.weight": q, f"{h}self_attn.k_proj.weight": k, f"{h}self_attn.v_proj.weight": v.contiguous(),
+                        f"{h}self_attn.o_proj.weight": ours[f"{a}attn.proj.weight"], f"{h}mlp.gate_proj.weight": ours[f"{a}mlp.gate.weight"],
+                        f"{h}mlp.up_proj.weight": ours[f"{a}mlp.up.weight"], f"{h}mlp.down_proj.weight": ours[f"{a}mlp.down.weight"]})
     return out
 
 
 def to_transformers(model: GPT, eot_id: int):
-    """The same network as a transformers GPT2LMHeadModel (fp32, eval mode)."""
-    from transformers import GenerationConfig, GPT2LMHeadModel
+    """The same network as a standard transformers model (fp32, eval mode)."""
+    import transformers
+    from transformers import GenerationConfig
 
-    hf = GPT2LMHeadModel(gpt2_config(model.config, eot_id))
-    hf.load_state_dict(gpt2_state_dict(model), strict=True)
-    if hf.lm_head.weight.data_ptr() != hf.transformer.wte.weight.data_ptr():
-        raise ExportError("transformers did not tie lm_head to wte: the export would not be GPT-2's tied layout")
+    hf = getattr(transformers, architecture(model.config))(hf_config(model.config, eot_id))
+    hf.load_state_dict(hf_state_dict(model), strict=True)
+    if hf.get_output_embeddings().weight.data_ptr() != hf.get_input_embeddings().weight.data_ptr():
+        raise ExportError("transformers did not tie the output layer to the embeddings: the export would not be our tied layout")
     hf.generation_config = GenerationConfig(bos_token_id=eot_id, eos_token_id=eot_id, pad_token_id=eot_id, max_length=model.config.block_size)
     return hf.eval()
 
@@ -108,14 +160,14 @@ def fast_tokenizer(tokenizer_json: str, block_size: int):
                                    pad_token=EOT, model_max_length=block_size, clean_up_tokenization_spaces=False)
 
 
-def model_card(run: str, described: dict, records: list[dict], parameters: int) -> str:
+def model_card(run: str, described: dict, records: list[dict], parameters: int, name: str) -> str:
     """README.md: YAML metadata (library, pipeline, model-index with the training metrics) and text."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     final = records[-1] if records else {}
     data = ModelCardData(
         model_name=f"atelier-{run}", library_name="transformers", pipeline_tag="text-generation", license="other",
-        tags=["atelier", "gpt2", "causal-lm", "from-scratch"],
+        tags=["atelier", {"GPT2LMHeadModel": "gpt2", "GPTNeoXForCausalLM": "gpt_neox", "StableLmForCausalLM": "stablelm"}[name], "causal-lm", "from-scratch"],
         eval_results=[EvalResult(task_type="text-generation", dataset_type="atelier-validation", dataset_name=f"{run} validation split",
                                  metric_type="loss", metric_name="validation loss (nats per token)", metric_value=round(float(final["val_loss"]), 6))]
         if "val_loss" in final else None,
@@ -125,7 +177,7 @@ def model_card(run: str, described: dict, records: list[dict], parameters: int) 
         f"# atelier-{run}",
         "",
         f"A GPT pre-trained from scratch by the Atelier pipeline on the `{run}` recipe of the house's archive, "
-        "exported as a standard `GPT2LMHeadModel`: load it with `AutoModelForCausalLM.from_pretrained` and "
+        f"exported as a standard `{name}`: load it with `AutoModelForCausalLM.from_pretrained` and "
         "`AutoTokenizer.from_pretrained`, no custom code.",
         "",
         "## Model",
@@ -157,7 +209,7 @@ def export(storage: Storage, out: Storage, run: str) -> dict:
 
     described = storage.read_json(f"{run_dir(run)}/config.json")
     config = GPTConfig(**described["model"])
-    check_exportable(config)  # before loading anything large
+    name = architecture(config)  # refuses before loading anything large
     model = load_checkpoint(storage, run)
     eot = storage.read_json(manifest_path(run))["eot_id"]
     records = [json.loads(line) for line in storage.read_text(f"{run_dir(run)}/metrics.jsonl").splitlines() if line.strip()]
@@ -165,12 +217,12 @@ def export(storage: Storage, out: Storage, run: str) -> dict:
         to_transformers(model, eot).save_pretrained(tmp)
         fast_tokenizer(storage.read_text(TOKENIZER), config.block_size).save_pretrained(tmp)
         with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
-            f.write(model_card(run, described, records, model.num_params()))
+            f.write(model_card(run, described, records, model.num_params(), name))
         names = sorted(os.listdir(tmp))
-        for name in names:
-            with open(os.path.join(tmp, name), "rb") as f:
-                out.write_bytes(f"{hf_dir(run)}/{name}", f.read())
-    return {"run": run, "architecture": "GPT2LMHeadModel", "files": names}
+        for file in names:
+            with open(os.path.join(tmp, file), "rb") as f:
+                out.write_bytes(f"{hf_dir(run)}/{file}", f.read())
+    return {"run": run, "architecture": name, "files": names}
 
 
 def export_runs(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None) -> list[dict]:
@@ -213,8 +265,7 @@ def compare(path: str, model: GPT, tokenizer_json: str, batch: torch.Tensor) -> 
     steps = model.config.block_size - PROMPT_TOKENS
     greedy_ours = model.generate(prompt, steps, greedy=True)
     # eos_token_id=None: generate every step, as ours does, instead of stopping at end-of-text
-    greedy_theirs = hf.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=steps, min_new_tokens=0,
-                                eos_token_id=None, pad_token_id=model.config.vocab_size - 1)
+    greedy_theirs = hf.generate(prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=steps, eos_token_id=None)
     same_tokens = int((greedy_ours == greedy_theirs).all(dim=1).sum()) if greedy_ours.shape == greedy_theirs.shape else 0
     sample = Tokenizer.from_str(tokenizer_json).decode(batch[0].tolist(), skip_special_tokens=False)
     theirs_tok, ours_tok = AutoTokenizer.from_pretrained(path), Tokenizer.from_str(tokenizer_json)

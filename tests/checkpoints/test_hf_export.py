@@ -1,6 +1,7 @@
 """The export is a transformers model: plain `transformers` loads it (no Atelier import, in its own
 process), its logits equal ours within 1e-4 in fp32 and greedy generation matches token for token;
-the gate fails naming the largest difference when a weight is corrupted; RoPE/SwiGLU are refused."""
+the gate fails naming the largest difference when a weight is corrupted; RoPE maps to GPT-NeoX,
+RoPE + SwiGLU to StableLM, learned positions + SwiGLU are refused by name."""
 
 import json
 import subprocess
@@ -109,6 +110,20 @@ def test_gate_passes_and_a_corrupted_weight_fails_with_the_largest_difference(ex
     assert "max_abs_logit_diff" in message and f"{largest:.6g}"[:5] in message
 
 
+def test_a_rope_swiglu_checkpoint_exports_as_stablelm_and_passes_its_gate(exported, tmp_path):
+    settings, _ = exported
+    published = Storage(str(tmp_path / "published"))
+    for name in settings.storage.glob("tokenized/**"):
+        if not name.endswith("/") and "." in name.rsplit("/", 1)[-1]:
+            published.write_bytes(name, settings.storage.read_bytes(name))
+    rope = make_settings(published.root, max_iters=10, checkpoint_interval=10, rope=True, swiglu=True)
+    train.train(rope, published, "curated")
+    area = Storage(str(tmp_path / "area"))
+    assert hf_export.export_runs(rope, area, ["curated"])[0]["architecture"] == "StableLmForCausalLM"
+    table = hf_export.gate_tables(area, rope, ["curated"])["checkpoints_hf"]
+    assert gx.validate("checkpoints_hf", table, {"max_logit_diff": hf_export.MAX_LOGIT_DIFF}).success, table.to_dict("records")
+
+
 def test_export_is_byte_identical(exported, tmp_path):
     settings, area = exported
     again = Storage(str(tmp_path / "again"))
@@ -117,21 +132,27 @@ def test_export_is_byte_identical(exported, tmp_path):
         assert again.read_bytes(name) == area.read_bytes(name), name
 
 
-@pytest.mark.parametrize("rope,swiglu,named", [(True, False, "train.rope"), (False, True, "train.swiglu"), (True, True, "train.rope: true and train.swiglu")])
-def test_rope_and_swiglu_are_refused_by_name(rope, swiglu, named):
-    with pytest.raises(hf_export.ExportError, match=named):
-        hf_export.gpt2_config(GPTConfig(vocab_size=50, rope=rope, swiglu=swiglu), eot_id=0)
+def test_learned_positions_with_swiglu_are_refused_by_name():
+    with pytest.raises(hf_export.ExportError, match="train.swiglu: true and train.rope: false"):
+        hf_export.architecture(GPTConfig(vocab_size=50, rope=False, swiglu=True))
 
 
-def test_mapping_matches_on_a_random_model():
+@pytest.mark.parametrize("rope,swiglu,name", [(False, False, "GPT2LMHeadModel"), (True, False, "GPTNeoXForCausalLM"), (True, True, "StableLmForCausalLM")])
+def test_every_exportable_configuration_reproduces_our_logits(rope, swiglu, name, tmp_path):
+    from transformers import AutoModelForCausalLM
+
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=64, block_size=16, n_layer=2, n_head=4, n_embd=32)).eval()
+    model = GPT(GPTConfig(vocab_size=64, block_size=16, n_layer=2, n_head=4, n_embd=32, rope=rope, swiglu=swiglu)).eval()
     for p in model.parameters():  # LayerNorm gains and biases away from 1 and 0
         p.data += 0.05 * torch.randn_like(p)
-    hf = hf_export.to_transformers(model, eot_id=0)
+    hf_export.to_transformers(model, eot_id=0).save_pretrained(tmp_path)
+    loaded = AutoModelForCausalLM.from_pretrained(tmp_path, dtype=torch.float32).eval()
+    assert type(loaded).__name__ == name
     x = torch.randint(64, (3, 16))
     with torch.no_grad():
-        assert (model(x)[0] - hf(input_ids=x).logits).abs().max() < 1e-5
+        assert (model(x)[0] - loaded(input_ids=x).logits).abs().max() < 1e-4
+        greedy = loaded.generate(x[:, :4], do_sample=False, max_new_tokens=12, eos_token_id=None)
+    assert torch.equal(greedy, model.generate(x[:, :4], 12, greedy=True))
 
 
 def test_other_stages_do_not_import_transformers_or_lm_eval():
@@ -174,7 +195,7 @@ def test_dagster_exports_after_the_checkpoint_and_its_gate_blocks_a_bad_export(t
     assert (published / "model.safetensors").exists() and (data / "checkpoints" / "curated" / "model.safetensors").exists()
     good = (published / "model.safetensors").read_bytes()
 
-    real = hf_export.gpt2_state_dict
+    real = hf_export.hf_state_dict
 
     def corrupted(model):
         tensors = real(model)
@@ -183,7 +204,7 @@ def test_dagster_exports_after_the_checkpoint_and_its_gate_blocks_a_bad_export(t
         tensors["transformer.h.0.attn.c_proj.weight"] = weight + 0.3 * torch.randn(weight.shape, generator=torch.Generator().manual_seed(0))
         return tensors
 
-    monkeypatch.setattr(hf_export, "gpt2_state_dict", corrupted)
+    monkeypatch.setattr(hf_export, "hf_state_dict", corrupted)
     result = dg.materialize(everything, selection=dg.AssetSelection.assets("hf_checkpoint"), partition_key="curated", resources=resources, raise_on_error=False)
     gate = checks_of(result)["checkpoints_hf_gate"]
     assert not result.success and not gate.passed, gate.description
