@@ -16,7 +16,7 @@ from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
 from assets.core.settings import load_settings
 from assets.core.gate import Gate
-from assets.checkpoints import runs, train, worker
+from assets.checkpoints import hf_export, runs, train, worker
 
 
 def _launch_settings() -> tuple[int, int, str | None]:
@@ -66,6 +66,24 @@ def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipe
     )
 
 
+@dg.asset(
+    group_name="checkpoints",
+    partitions_def=checkpoint.partitions_def,  # the checkpoint's own partitions, whatever they become
+    deps=[checkpoint],
+    kinds={"huggingface"},
+    automation_condition=dg.AutomationCondition.eager(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    op_tags={"atelier/stage": "checkpoints"},
+    description="Each checkpoint as a Hugging Face transformers folder (checkpoints/<arm>/hf/: GPT2LMHeadModel, tokenizer, model card), gated on reproducing our logits.",
+)
+def hf_checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
+    settings = atelier.load()
+    keys = partition_keys(context)
+    area = staging_area(context, settings, hf_export.STAGE, keys)
+    exports = hf_export.export_runs(settings, area, keys)
+    return dg.MaterializeResult(metadata={"exports": dg.MetadataValue.md(markdown_table([{**e, "files": ", ".join(e["files"])} for e in exports]))})
+
+
 GATES = [
     Gate(
         stage="checkpoints",
@@ -74,7 +92,15 @@ GATES = [
         outputs=train.outputs,
         parameters=lambda s: {"min_loss_drop": s.params.train.min_loss_drop},
         description="losses finite, validation loss fell by train.min_loss_drop, each checkpoint reloads and generates",
-    )
+    ),
+    Gate(
+        stage=hf_export.STAGE,
+        asset="hf_checkpoint",
+        tables=hf_export.gate_tables,
+        outputs=hf_export.outputs,
+        parameters=lambda s: {"max_logit_diff": hf_export.MAX_LOGIT_DIFF},
+        description="plain transformers loads each export; its fp32 logits are within 1e-4 of ours (the largest difference is reported), greedy generation and tokenizer ids match",
+    ),
 ]
-ASSETS = [checkpoint]
+ASSETS = [checkpoint, hf_checkpoint]
 RESOURCES = {"pipes_subprocess_client": dg.PipesSubprocessClient()}

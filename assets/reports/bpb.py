@@ -1,6 +1,7 @@
 """Bits per byte as lm-evaluation-harness computes it (loglikelihood_rolling): each document is
 tokenized on its own, preceded by end-of-text, and scored in non-overlapping windows of the
-model's block size; bits per byte = summed negative log-likelihood / ln 2 / UTF-8 bytes."""
+model's block size (the last one with a full block of context); bits per byte = summed negative
+log-likelihood / ln 2 / UTF-8 bytes."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ BATCH = 64
 
 
 def windows(ids: list[int], eot_id: int, block: int) -> list[tuple[list[int], list[int]]]:
-    """(inputs, targets) pairs covering every token of the document exactly once as a target."""
+    """(inputs, targets) pairs covering every token of the document exactly once as a target.
+    A short last window keeps a full block of context, as lm-eval's rolling windows do."""
     seq = [eot_id] + ids
     pairs = []
     for start in range(0, len(seq) - 1, block):
-        targets = seq[start + 1 : start + block + 1]
-        pairs.append((seq[start : start + len(targets)], targets))
+        end = min(start + block, len(seq) - 1)
+        pairs.append((seq[max(0, end - block) : end], seq[start + 1 : end + 1]))
     return pairs
 
 

@@ -11,7 +11,8 @@ from assets.reports.bpb import score_documents, sequence_nll, summarize, windows
 def test_windows_score_every_token_once_after_end_of_text():
     pairs = windows(list(range(10, 20)), eot_id=0, block=4)
     assert [t for _, t in pairs] == [[10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]
-    assert [x for x, _ in pairs] == [[0, 10, 11, 12], [13, 14, 15, 16], [17, 18]]
+    # the short last window keeps a full block of context (lm-eval's loglikelihood_rolling)
+    assert [x for x, _ in pairs] == [[0, 10, 11, 12], [13, 14, 15, 16], [15, 16, 17, 18]]
 
 
 def test_batched_scores_equal_one_sequence_at_a_time():
@@ -33,14 +34,16 @@ def test_bits_per_byte_is_total_nll_over_total_bytes(tokenizer):
     texts = ["Silk seam pleat collar cuff hem lining tweed velvet.", "Wool é drape."]
     nll, n_bytes, n_tokens = score_documents(model, tokenizer, texts, eot_id=0)
     assert list(n_bytes) == [len(t.encode("utf-8")) for t in texts]
-    # a long document spans several windows; a window never sees the previous window's tokens
+    # a long document spans several windows; a full window never sees the previous window's
+    # tokens, a short last one keeps a full block of context
     ids = [0] + tokenizer.encode(texts[0], add_special_tokens=False).ids
-    assert len(ids) > 9
+    assert len(ids) > 9 and (len(ids) - 1) % 8
     manual = 0.0
     for start in range(0, len(ids) - 1, 8):
-        x, y = torch.tensor([ids[start : start + 8]]), torch.tensor(ids[start + 1 : start + 9])
+        end = min(start + 8, len(ids) - 1)
+        x, y = torch.tensor([ids[max(0, end - 8) : end]]), torch.tensor(ids[start + 1 : end + 1])
         with torch.no_grad():
-            manual += float(F.cross_entropy(model(x[:, : len(y)])[0][0], y, reduction="sum"))
+            manual += float(F.cross_entropy(model(x)[0][0][-len(y) :], y, reduction="sum"))
     assert math.isclose(nll[0], manual, rel_tol=1e-5)
     scores = summarize(nll, n_bytes, n_tokens)
     assert math.isclose(scores["bits_per_byte"], nll.sum() / math.log(2) / n_bytes.sum())

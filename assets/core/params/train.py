@@ -1,6 +1,8 @@
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assets.core.params.init_from import missing_from_base
 
 
 class TrainParams(BaseModel):
@@ -31,3 +33,12 @@ class TrainParams(BaseModel):
     peak_flops: float = Field(989e12, gt=0, description="accelerator's dense bf16 peak, for MFU (H100/H200)")
     threads: int = Field(2, gt=0, description="torch intra-op threads per process on CPU")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")
+    init_from: Optional[str] = Field(None, description="a local folder holding a transformers causal LM and its tokenizer, for the finetuned arm to continue pre-training (relative to the working directory)")
+
+    @field_validator("init_from")
+    @classmethod
+    def _init_from_is_a_causal_lm_folder(cls, value: Optional[str]) -> Optional[str]:
+        missing = missing_from_base(value) if value is not None else []
+        if missing:
+            raise ValueError(f"{value} is not a transformers causal LM with its tokenizer: missing {'; '.join(missing)}")
+        return value
