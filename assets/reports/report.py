@@ -46,6 +46,7 @@ PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
 PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE)]
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
+NO_QUESTIONS_WORDS = "No knowledge questions: no source maps a catalog onto the graph (`entities` in the sources file)."
 
 
 def training_records(storage: Storage, run: Run) -> list[dict]:
@@ -82,9 +83,11 @@ def evaluate_run(settings: Settings, run: Run, tokenizer, eot: int, texts: pd.Da
     model = load_checkpoint(storage, run)
     nll, n_bytes, n_tokens = score_documents(model, tokenizer, texts["text"].tolist(), eot)
     val_nll, val_bytes, val_tokens = score_documents(model, tokenizer, own_val["text"].tolist(), eot)
-    _, mc = score_questions(model, tokenizer, questions, eot)
-    em = exact_match(model, tokenizer, questions, eot)
-    qa = mc.merge(em, on="id", validate="one_to_one")
+    if len(questions):
+        _, mc = score_questions(model, tokenizer, questions, eot)
+        qa = mc.merge(exact_match(model, tokenizer, questions, eot), on="id", validate="one_to_one")
+    else:  # a house that maps no catalog has no question to ask (NO_QUESTIONS_WORDS says so)
+        qa = pd.DataFrame(columns=["id", "options", *QA_FIGURES, "answer_logprob"])
     canaries, canary_table = canary_exposure(model, tokenizer, settings, eot)
     extraction, _ = attack(model, tokenizer, truth, settings, eot)
     samples = continuations(model, tokenizer, p.house_prompts, eot, p.sample_tokens) if p.house_prompts else []
@@ -252,7 +255,8 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
     in_dist = [{"arm": label(a), "documents": metrics["in_distribution"][a]["documents"], "bits per byte": _with_ci(metrics[a], "in_distribution_bits_per_byte")} for a in arms]
     findings = [{"finding": f["claim"], "evidence (95% interval)": f["evidence"], "holds": f["holds"], "headline": f["gated"], "blocks": f["blocks"]}
                 for f in metrics["verdict"]["findings"]]
-    qa_intro = "".join(html.paragraph(f"{s}: {q['questions']} questions, chance {q['chance']:.3f}") for s, q in metrics["qa"].items())
+    qa_intro = "".join(html.paragraph(f"{s}: {q['questions']} questions, chance {q['chance']:.3f}") for s, q in metrics["qa"].items()) \
+        or html.paragraph(NO_QUESTIONS_WORDS)
     img = lambda name: html.image(out.read_bytes(f"{PLOTS}/{name}.png"), PNGS[name])  # noqa: E731
     return html.page("Atelier eval report", [
         ("Verdict", html.paragraph(metrics["verdict"]["sentence"], "verdict") + html.table(findings)),

@@ -39,7 +39,7 @@ def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: fl
         rows.append({"finding": name, "claim": claim, "evidence": evidence, "holds": bool(holds), "gated": gated,
                      "blocks": bool(gated and blocking and not holds)})
 
-    if DEFAULT in metrics:
+    if DEFAULT in metrics and "known_acc" in metrics[DEFAULT]:  # no mapped catalog: no question to ask
         m = metrics[DEFAULT]
         add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance, f"{cg} answers known questions above chance ({_pct(chance)})",
             f"{_ci_pct(m, 'known_acc')}", True)
@@ -48,13 +48,14 @@ def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: fl
         if not d:
             continue
         gated = other == BASELINE
-        add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0, f"{cg} answers more known questions than {label(other)}",
-            f"lead {_points(d['known_acc'])}", gated)
+        if "known_acc" in d:
+            add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0, f"{cg} answers more known questions than {label(other)}",
+                f"lead {_points(d['known_acc'])}", gated)
         b = d["bits_per_byte"]
         add(f"bpb_below_{other}", b["hi"] < max_bpb_vs_raw, f"{cg} has lower held-out bits per byte than {label(other)}",
             f"difference {b['mean']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}]", gated)
     d = differences.get(f"curated - {BASELINE}")
-    if d:
+    if d and "known_acc" in d:
         add("curated_known_lead_over_raw", d["known_acc"]["lo"] > 0, f"curated answers more known questions than {label(BASELINE)}",
             f"lead {_points(d['known_acc'])}", False)
     return rows
@@ -66,9 +67,12 @@ def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optiona
         return f"No verdict: the {label(DEFAULT)} arm was not evaluated (see the integrity table)."
     m = metrics[DEFAULT]
     budget = f"{tokens:,} training tokens per model, " if tokens else ""
-    parts = [f"At equal compute ({budget}{seeds} seed{'s' if seeds != 1 else ''} per arm), the {label(DEFAULT)} model answers "
-             f"{_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings"]
-    parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT]
+    start = f"At equal compute ({budget}{seeds} seed{'s' if seeds != 1 else ''} per arm), the {label(DEFAULT)} model"
+    if "known_acc" in m:
+        parts = [f"{start} answers {_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings"]
+        parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT and "known_acc" in metrics[a]]
+    else:
+        parts = [f"{start} was asked no catalog question (no source maps a catalog onto the graph)"]
     text = ", ".join(parts) + f"; held-out bits per byte {_ci(m, 'bits_per_byte')}"
     if BASELINE in metrics:
         text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"

@@ -79,7 +79,7 @@ def published(data: Path, units: list[str]) -> dict[str, dict[str, str]]:
 
 
 def all_units(env: dict) -> list[str]:
-    from assets.checkpoints import train
+    from assets.checkpoints import hf_export, train
     from assets.cleaned import curate
     from assets.cleaned.graph import evalsets, graph, mixture, synthetic
     from assets.core.settings import load_settings
@@ -88,7 +88,7 @@ def all_units(env: dict) -> list[str]:
 
     settings = load_settings(env["ATELIER_PARAMS"], env["ATELIER_SOURCES"], env["ATELIER_STORAGE"])
     makers = [registry.outputs, ingest.outputs, graph.outputs, evalsets.outputs, curate.outputs, curate.raw_recipe_outputs,
-              synthetic.outputs, mixture.outputs, shards.outputs, train.outputs]
+              synthetic.outputs, mixture.outputs, shards.outputs, train.outputs, hf_export.outputs]
     return [unit for outputs in makers for unit in outputs(settings)]
 
 
@@ -143,24 +143,25 @@ def test_kill_matrix(project_env, tmp_path):
 
     # checkpoints, with new params: killed after the first checkpoint, then during publish
     env = dict(env, ATELIER_PARAMS=str(write_params(tmp_path / "p2.yaml", {"train": {"checkpoint_interval": 20, "learning_rate": 0.002}})))
-    fault = "commit:_resume/checkpoints/curated/trainer.pt#1"
+    fault = "commit:_resume/checkpoints/curated/s0/trainer.pt#1"
     output = killed(launch(env, ["checkpoints"], fault), fault)
     assert "finished publishing tokenized/tokenizer.json, tokenized/shards" in output
     assert published(data, units) == good, "the training run's first checkpoint is not published"
-    assert (data / "_resume" / "checkpoints" / "curated" / "trainer.pt").exists()
+    assert (data / "_resume" / "checkpoints" / "curated" / "s0" / "trainer.pt").exists()
 
-    output = killed(launch(env, ["checkpoints"], "publish:checkpoints/curated"), "publish:checkpoints/curated")
+    # arms publish in ARMS order (raw, curated, curated_graph): killed once curated's is moved in
+    output = killed(launch(env, ["checkpoints"], "publish:checkpoints/curated/s0"), "publish:checkpoints/curated/s0")
     assert "iter=20 resumed_from=" in output, "the killed run's successor starts past iteration 0"
     assert "same params and data: continuing" in output
     half = published(data, units)
-    assert half["checkpoints/raw"] == good["checkpoints/raw"] and half["checkpoints/curated"] != good["checkpoints/curated"]
+    assert half["checkpoints/curated_graph/s0"] == good["checkpoints/curated_graph/s0"] and half["checkpoints/curated/s0"] != good["checkpoints/curated/s0"]
 
     output = succeeded(launch(env, ["checkpoints"]))
-    assert "finished publishing checkpoints/curated, checkpoints/raw" in output
+    assert "finished publishing checkpoints/" in output
     final = published(data, units)
     # this run trained both recipes from iteration 0 uninterrupted (publishing superseded the
     # state): the curated model published by the resumed, killed run is byte-identical to it
-    assert half["checkpoints/curated"] == final["checkpoints/curated"]
+    assert half["checkpoints/curated/s0"] == final["checkpoints/curated/s0"]
     assert_whole(half, good, final, "checkpoints publish")
     assert {u: v for u, v in final.items() if not u.startswith("checkpoints/")} == {u: v for u, v in good.items() if not u.startswith("checkpoints/")}
 

@@ -144,7 +144,9 @@ def raw_counts(data: Path, source: str) -> tuple[int, int]:
 def test_a_real_archive_with_its_own_catalog_runs_to_the_report(tmp_path):
     inputs = write_archive(tmp_path)
     # 40 iterations teach too little for questions to beat chance: that gate is off here.
-    params = write_params(tmp_path / "params.yaml", {"evaluate": {"min_qa_over_chance": -1.0}})
+    # Nor 40 iterations of a tiny model on multilingual web pages to beat 8 bits per byte: the broken-model
+    # bound is for learning sizes (params.yaml's defaults), so it is loosened here.
+    params = write_params(tmp_path / "params.yaml", {"evaluate": {"min_qa_over_chance": -1.0, "max_bpb": 12.0}})
     result = run([sys.executable, "-m", "orchestration.stage", "all"], env=env_for(tmp_path, params), timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     data = tmp_path / "data"
