@@ -7,7 +7,7 @@ PYTHON ?= python3
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test dev repro sample clean
+.PHONY: bench-env install run test dev repro sample clean
 
 install: .venv/.installed .venv-dvc/.installed
 
@@ -29,6 +29,16 @@ install: .venv/.installed .venv-dvc/.installed
 # The bundled house, made once (and again when the simulator changes): `make run` and `make dev`
 # both need it, *Materialize all* in the UI included. SAMPLE_DOCS=N for another size.
 SAMPLE_DOCS ?=
+# The benchmarks' peers (datatrove) beside the project, `pip check` clean: make bench-env.
+bench-env: .venv-bench/.installed
+
+.venv-bench/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q --upgrade pip
+	.venv-bench/bin/pip install -q -c requirements.lock -e ".[bench]"
+	.venv-bench/bin/pip check
+	touch $@
+
 sample: sample/sources.yaml
 
 sample/sources.yaml: $(wildcard assets/raw/simulator/*.py) | install
