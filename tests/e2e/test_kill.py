@@ -73,22 +73,27 @@ def published(data: Path, units: list[str]) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for path in sorted(data.rglob("*")):
         rel = path.relative_to(data).as_posix()
+        # checkpoints/<arm>/s<k>/hf/ is derived from the checkpoint beside it: a new checkpoint's publish
+        # removes the stale export and hf_checkpoint writes the new one (checked at the end), so a
+        # half-published state never pairs a new checkpoint with an old export.
+        if "/hf/" in rel:
+            continue
         if path.is_file() and not rel.startswith("_") and path.name != "trainer.pt" and any(rel == u or rel.startswith(u + "/") for u in units):
             found.setdefault(unit_of(rel, units), {})[rel] = digest(path)
     return found
 
 
 def all_units(env: dict) -> list[str]:
-    from assets.checkpoints import hf_export, train
-    from assets.cleaned import curate
+    from assets.checkpoints import train
+    from assets.cleaned import gate as curate_gate
     from assets.cleaned.graph import evalsets, graph, mixture, synthetic
     from assets.core.settings import load_settings
     from assets.raw import ingest, registry
     from assets.tokenized import shards
 
     settings = load_settings(env["ATELIER_PARAMS"], env["ATELIER_SOURCES"], env["ATELIER_STORAGE"])
-    makers = [registry.outputs, ingest.outputs, graph.outputs, evalsets.outputs, curate.outputs, curate.raw_recipe_outputs,
-              synthetic.outputs, mixture.outputs, shards.outputs, train.outputs, hf_export.outputs]
+    makers = [registry.outputs, ingest.outputs, graph.outputs, evalsets.outputs, curate_gate.outputs, curate_gate.raw_recipe_outputs,
+              synthetic.outputs, mixture.outputs, shards.outputs, train.outputs]
     return [unit for outputs in makers for unit in outputs(settings)]
 
 
@@ -165,6 +170,9 @@ def test_kill_matrix(project_env, tmp_path):
     assert_whole(half, good, final, "checkpoints publish")
     assert {u: v for u, v in final.items() if not u.startswith("checkpoints/")} == {u: v for u, v in good.items() if not u.startswith("checkpoints/")}
 
+    for unit in final:
+        if unit.startswith("checkpoints/"):  # every final checkpoint has its transformers export again
+            assert (data / unit / "hf" / "model.safetensors").exists(), unit
     assert leftovers(data) == [], "no staging folder, lease or resumable state left"
     statuses = run_statuses(env["DAGSTER_HOME"])
     assert "STARTED" not in statuses and statuses.count("FAILURE") == 6, statuses
