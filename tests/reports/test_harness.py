@@ -19,7 +19,7 @@ from assets.checkpoints.train import load_checkpoint
 from assets.core.storage import Storage
 from assets.reports import harness
 from assets.reports.bpb import score_documents, summarize
-from assets.reports.heldout import heldout_texts
+from assets.reports.heldout import independent_texts
 from assets.reports.qa import score_questions
 from assets.tokenized.tokenizer import EOT
 from tests.conftest import PROJECT
@@ -62,7 +62,7 @@ def harnessed(world, tokenizer, tmp_path_factory):
     out = Storage(str(tmp_path_factory.mktemp("export")))
     hf_export.export(settings.storage, out, RUN)
     folder = out.path(hf_export.hf_dir(RUN))
-    texts = pd.concat([heldout_texts(settings.storage, 50), pd.DataFrame(real_texts())], ignore_index=True)
+    texts = pd.concat([independent_texts(settings.storage, 50), pd.DataFrame(real_texts())], ignore_index=True)
     questions = house_questions()
     results = harness.run_harness(folder, questions, texts, tmp_path_factory.mktemp("tasks"), batch_size=8)
     return settings, folder, questions, texts, results, out
