@@ -26,7 +26,7 @@ from tests.conftest import PROJECT
 
 from assets.checkpoints.runs import Run
 
-RUN = Run("curated", 0)
+RUN = Run("curated_graph", 0)  # the arms the reports fixture world trains
 
 FACTS = [("collar", " silk"), ("cuff", " velvet"), ("hem", " linen"), ("lining", " satin"), ("seam", " tweed"), ("pleat", " wool")]
 
@@ -137,7 +137,9 @@ def test_one_command_scores_another_transformers_model(harnessed, tmp_path):
                           capture_output=True, text=True, timeout=600, cwd=PROJECT, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     scores = json.loads(done.stdout[done.stdout.index("{"):])
-    assert scores["qa"]["questions"] == 4 and 0.0 <= scores["qa"]["acc"] <= 1.0
+    from assets.cleaned.graph.evalsets import read_questions
+
+    assert scores["qa"]["questions"] == len(read_questions(settings.storage)) and 0.0 <= scores["qa"]["acc"] <= 1.0
     assert scores["heldout"]["bits_per_byte"] > 0 and scores["model"] == str(other)
     assert {"atelier_qa.yaml", "atelier_qa.jsonl", "atelier_heldout.yaml", "atelier_heldout.jsonl", "results.json"} <= {p.name for p in out.iterdir()}
     # the kept tasks rerun with lm-eval's own CLI, as the README says

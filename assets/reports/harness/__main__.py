@@ -35,12 +35,12 @@ def main(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from assets.reports.heldout import heldout_texts
-    from assets.reports.report import read_questions
+    from assets.cleaned.graph.evalsets import read_questions
+    from assets.reports.heldout import independent_texts
 
     storage: Storage = settings.storage
     questions = read_questions(storage)
-    texts = heldout_texts(storage, settings.params.evaluate.max_heldout_docs_per_source)
+    texts = independent_texts(storage, settings.params.evaluate.max_heldout_docs_per_source)
     scores = {"model": str(Path(args.model).resolve()), **harness_scores(args.model, questions, texts, args.out, args.batch_size, args.device)}
     text = json.dumps(scores, indent=2, sort_keys=True)
     if args.out:
