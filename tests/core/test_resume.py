@@ -10,6 +10,9 @@ from assets.core import resume
 from assets.core.storage import Storage
 from assets.tokenized import shards
 from tests.tokenized.fixtures import settings_for, write_corpora
+from assets.checkpoints.runs import Run
+
+RUN = Run("curated_graph", 0)  # the default arm: tokenized/manifest.json
 
 TRAIN = {"max_iters": 30, "eval_interval": 5, "eval_iters": 2, "checkpoint_interval": 10, "batch_size": 4, "block_size": 32, "warmup_iters": 5, "threads": 1, "device": "cpu", "min_loss_drop": 0.0}
 
@@ -50,7 +53,7 @@ def test_identity_decides(tmp_path):
 
 def test_next_run_continues_a_killed_staged_run(root, tmp_path):
     whole = Storage(str(tmp_path / "whole"))
-    expected = train.train(settings_for(root, train=TRAIN), whole, "curated")
+    expected = train.train(settings_for(root, train=TRAIN), whole, RUN)
 
     data = Storage(str(root))
     said = []
@@ -61,27 +64,27 @@ def test_next_run_continues_a_killed_staged_run(root, tmp_path):
             raise Killed
 
     with pytest.raises(Killed):
-        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "killed-run"), "curated", crash_at_15)
-    assert data.exists("_resume/checkpoints/curated/trainer.pt")
+        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "killed-run"), RUN, crash_at_15)
+    assert data.exists("_resume/checkpoints/curated_graph/s0/trainer.pt")
     successor = data.staging("checkpoints", "next-run")
     log = []
-    result = train.train(settings_for(root, train=TRAIN), successor, "curated", log.append)
+    result = train.train(settings_for(root, train=TRAIN), successor, RUN, log.append)
     assert any(r.get("resumed_from") and r["iter"] == 10 for r in log), "the successor starts past iteration 0"
     assert "continuing" in log[0]["verdict"]
-    assert successor.read_bytes("checkpoints/curated/model.safetensors") == whole.read_bytes("checkpoints/curated/model.safetensors")
+    assert successor.read_bytes("checkpoints/curated_graph/s0/model.safetensors") == whole.read_bytes("checkpoints/curated_graph/s0/model.safetensors")
     assert [r["val_loss"] for r in result["records"]] == [r["val_loss"] for r in expected["records"]]
-    assert successor.glob("checkpoints/curated/*") == [f"checkpoints/curated/{n}" for n in ("config.json", "metrics.jsonl", "model.safetensors", "trainer.pt")]
-    data.publish(successor, ["checkpoints/curated"])
-    assert not data.exists("_resume/checkpoints/curated"), "publishing supersedes the state"
+    assert successor.glob("checkpoints/curated_graph/s0/*") == [f"checkpoints/curated_graph/s0/{n}" for n in ("config.json", "metrics.jsonl", "model.safetensors", "trainer.pt")]
+    data.publish(successor, ["checkpoints/curated_graph/s0"])
+    assert not data.exists("_resume/checkpoints/curated_graph/s0"), "publishing supersedes the state"
     data.remove("checkpoints")
 
 
 def test_state_of_other_params_is_never_resumed(root):
     data = Storage(str(root))
     with pytest.raises(Killed):
-        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "a"), "curated", lambda r: (_ for _ in ()).throw(Killed()) if r.get("iter") == 15 else None)
+        train.train(settings_for(root, train=TRAIN), data.staging("checkpoints", "a"), RUN, lambda r: (_ for _ in ()).throw(Killed()) if r.get("iter") == 15 else None)
     log = []
-    train.train(settings_for(root, train={**TRAIN, "learning_rate": 1e-3}), data.staging("checkpoints", "b"), "curated", log.append)
+    train.train(settings_for(root, train={**TRAIN, "learning_rate": 1e-3}), data.staging("checkpoints", "b"), RUN, log.append)
     assert "starting fresh" in log[0]["verdict"] and "train.learning_rate" in log[0]["verdict"]
     assert not any("resumed_from" in r for r in log) and log[1]["iter"] == 0
     data.remove("_resume")
