@@ -251,7 +251,7 @@ def summary(settings, timings: list[tuple[str, int, float]], watcher: RunWatcher
     if timings and timings[-1][0] == "reports":
         storage = settings.storage
         say(f"report: {storage.url(REPORT) if storage.exists(REPORT) else '(not written)'}")
-        verdict = storage.read_json(METRICS).get("verdict") if storage.exists(METRICS) else None
+        verdict = (storage.read_json(METRICS).get("verdict") or {}).get("sentence") if storage.exists(METRICS) else None
         say(f"verdict: {verdict}" if verdict else "verdict: (none written in metrics.json)")
     say(f"event log: {log_path}")
 
