@@ -72,12 +72,16 @@ def write_plot_data(root: Path, monkeypatch) -> None:
     from assets.core.storage import Storage
     from assets.reports import report
 
-    records = {arm: [{"iter": 0, "val_loss": 6.2 + k}, {"iter": 20, "train_loss": 5.3, "val_loss": 5.1 + k}, {"iter": 40, "train_loss": 4.9, "val_loss": 4.8 + k}]
-               for k, arm in enumerate(["curated", "raw"])}
-    results = {arm: {"records": r, "summary": {"bits_per_byte_by_source": {"catalog": 2.1, "press": 2.6}}} for arm, r in records.items()}
-    ledger = {"documents_in": 10, "kept": 6, "removed": {"dedup.exact": 3}, "quarantined": {"unreadable": 1}}
+    from assets.checkpoints.runs import Run
+
+    records = {Run(arm, 0): [{"iter": 0, "val_loss": 6.2 + k}, {"iter": 20, "train_loss": 5.3, "val_loss": 5.1 + k}, {"iter": 40, "train_loss": 4.9, "val_loss": 4.8 + k}]
+               for k, arm in enumerate(["curated_graph", "raw"])}
+    results = {run: {"records": r} for run, r in records.items()}
+    metrics = {run.arm: {"bits_per_byte": 2.3 + k, "bits_per_byte_lo": 2.2 + k, "bits_per_byte_hi": 2.4 + k,
+                         "bits_per_byte_by_source": {"catalog": 2.1 + k, "press": 2.6 + k}} for k, run in enumerate(records)}
+    ledger = {"documents_in": 10, "kept": 6, "removed": {"near_duplicate": 3}, "quarantined": {"unreadable": 1}}
     monkeypatch.setattr(report, "mixture_rows", lambda storage: [{"source_kind": "catalog/catalog", "share": 0.7}, {"source_kind": "press/press", "share": 0.3}])
-    report.write_plots(Storage(str(root / "data")), None, results, ledger)
+    report.write_plots(Storage(str(root / "data")), None, metrics, results, ledger)
 
 
 @pytest.mark.skipif(not Path(DVC).exists(), reason="the dvc environment (.venv-dvc) is missing")
