@@ -55,17 +55,26 @@ def filter_steps(name: str, params, make, default_kinds) -> list[Step]:
     return steps + [only_kinds(make(params.for_kind(kind)), frozenset([kind])) for kind in own]
 
 
-def check_filter_kinds(settings: Settings) -> None:
-    """A filter scoped to a kind no source declares is a typo that would silently filter nothing."""
-    p = settings.params.clean
-    declared = {s.kind or s.name for s in settings.sources}  # ingest: a source without a kind is its own kind
-    scopes = {"clean.filter_kinds": p.filter_kinds}
+def scoped_kinds(p) -> dict[str, list[str]]:
+    """Every place clean params name document kinds: where -> kinds."""
+    scopes = {"clean.filter_kinds": list(p.filter_kinds)}
     for name, _ in FILTERS:
         section = getattr(p, name)
-        scopes[f"clean.{name}.kinds"] = section.kinds or []
+        scopes[f"clean.{name}.kinds"] = list(section.kinds or [])
         scopes[f"clean.{name}.per_kind"] = list(section.per_kind)
-    for where, kinds in scopes.items():
-        unknown = sorted(set(kinds) - declared)
+    return scopes
+
+
+def check_filter_kinds(settings: Settings) -> None:
+    """A filter scoped to a kind no source declares is a typo that would silently filter nothing.
+    The kinds the defaults name (press, review) are known words, not typos: a house without press
+    pages simply has nothing for those scopes to filter."""
+    from assets.core.params import CleanParams
+
+    declared = {s.kind or s.name for s in settings.sources}  # ingest: a source without a kind is its own kind
+    known = declared | {k for kinds in scoped_kinds(CleanParams()).values() for k in kinds}
+    for where, kinds in scoped_kinds(settings.params.clean).items():
+        unknown = sorted(set(kinds) - known)
         if unknown:
             raise ValueError(f"params.yaml {where}: kind(s) {unknown} are declared by no source; the sources declare {sorted(declared)}")
 

@@ -31,3 +31,11 @@ def test_per_kind_thresholds_apply_to_their_kind_only(tmp_path):
     kept = run_steps(docs, [s for s in curation_steps(settings) if s.__name__ == "gopher_quality"], ledger)
     assert list(kept["doc_id"]) == ["r"]  # the web page is too short, the review is not
     assert ledger.books["press"].removed == {"gopher_quality.gopher_short_doc": 1}
+
+
+def test_the_default_scopes_do_not_stop_a_house_without_press_or_reviews(tmp_path):
+    """A CRM-only house declares neither press nor review: the defaults' scopes just filter nothing."""
+    settings = make_settings(tmp_path, [source("notes", [prose(1)])], clean={"filter_kinds": ["press", "review"]})
+    check_filter_kinds(settings)
+    with pytest.raises(ValueError, match="pres'"):
+        check_filter_kinds(make_settings(tmp_path, [source("notes", [prose(1)])], clean={"filter_kinds": ["pres"]}))
