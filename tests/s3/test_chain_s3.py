@@ -25,6 +25,8 @@ STAGES = [  # (staging name, module, builder) in the order of the asset graph
     ("reports", "assets.reports.report", "build_reports"),
 ]
 
+GATE_MODULES = {"cleaned": "assets.cleaned.gate"}  # where a stage's gate tables live, when not beside its builder
+
 
 def run_chain(settings) -> dict:
     """build -> gate tables -> publish, stage after stage, the way the assets do it."""
@@ -41,8 +43,9 @@ def run_chain(settings) -> dict:
         if stage in extra_outputs:
             root.publish(area, extra_outputs[stage])
             continue
-        tables[stage] = module.gate_tables(area, settings, None)
-        root.publish(area, module.outputs(settings, None))
+        gate = importlib.import_module(GATE_MODULES.get(stage, module_name))
+        tables[stage] = gate.gate_tables(area, settings, None)
+        root.publish(area, gate.outputs(settings, None))
     return tables
 
 
