@@ -132,7 +132,7 @@ def test_k8s_training_workers_run_the_assets_torchrun_command(tmp_path):
     command = [re.sub(r"\$\((\w+)\)", lambda m: env[m.group(1)], part) for part in container.command]
 
     settings = load_settings(PROJECT / "params.yaml", PROJECT / "sources.yaml", env["ATELIER_STORAGE"])
-    expected = torchrun_command(settings, env["ATELIER_RECIPE"], nproc=int(env["ATELIER_TRAIN_NPROC"]),
+    expected = torchrun_command(settings, env["ATELIER_CHECKPOINT_RUN"], nproc=int(env["ATELIER_TRAIN_NPROC"]),
                                 nnodes=int(env["ATELIER_TRAIN_NNODES"]), rdzv_endpoint=env["ATELIER_RDZV_ENDPOINT"])
     expected[0] = "python"  # the image's interpreter
     paths = {settings.params_path: env["ATELIER_PARAMS"], settings.sources_path: env["ATELIER_SOURCES"]}
