@@ -37,7 +37,7 @@ def test_whole_chain_through_the_cli(project_env):
     output = result.stdout + result.stderr
     for line in ("ok    cleaned_corpus", "pass  cleaned_corpus:cleaned_gate", "ok    raw_documents[", "pass  eval_report:reports_gate"):
         assert line in output, line
-    assert re.search(r"^ +ok +checkpoint\[2 partitions\] .*curated_final_val_loss=", output, re.M), output[-3000:]
+    assert re.search(r"^ +ok +checkpoint\[3 partitions\] .*curated_graph-s0_final_val_loss=", output, re.M), output[-3000:]
     for group in ("raw", "cleaned", "tokenized", "checkpoints", "reports"):
         assert re.search(rf"^{group} +ok +\d+\.\d$", output, re.M), group
     assert f"report: {data / 'reports' / 'report.html'}" in output
