@@ -113,7 +113,10 @@ class Decompressed(io.RawIOBase):
 
     def describe(self, exc: Exception) -> str:
         name, at = self.codec, self.raw.tell()
-        if isinstance(exc, EOFError):
+        # a cut inside the next gzip member's 10-byte header reads as "Not a gzipped file": at the
+        # end of the input that is a truncation too
+        cut_in_header = type(exc).__name__ == "BadGzipFile" and self.produced > 0 and not self.raw.read(1)
+        if isinstance(exc, EOFError) or cut_in_header:
             return f"{name} stream truncated at byte {at:,} ({self.produced:,} bytes decompressed)"
         if self.produced == 0:
             seen = what_is(self.head)

@@ -133,3 +133,10 @@ def test_compressed_event_logs_are_read_and_a_broken_one_keeps_its_lines(tmp_pat
     assert broken.uri == "b.jsonl.gz" and broken.reason == "broken_compression" and 1 < broken.line < 2000
     [doc] = [i for i in items if isinstance(i, RawDoc)]
     assert doc.meta["events"] == 2000 + broken.line - 1 and doc.meta["files"] == ["a.jsonl.zst", "b.jsonl.gz"]
+
+
+def test_a_cut_inside_a_gzip_member_header_is_a_truncation(tmp_path):
+    """Multi-member gzip (a WARC's records) cut one byte into the next member's header."""
+    first, second = gzip.compress(b"line one\n" * 50, mtime=0), gzip.compress(b"line two\n" * 50, mtime=0)
+    items = read(tmp_path, "notes.txt.gz", first + second[:1], "txt")
+    assert items[-1].reason == "broken_compression" and items[-1].detail.startswith("gzip stream truncated at byte"), items[-1]
