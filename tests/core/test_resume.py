@@ -8,8 +8,7 @@ import pytest
 from assets.checkpoints import train
 from assets.core import resume
 from assets.core.storage import Storage
-from assets.tokenized import shards
-from tests.tokenized.fixtures import settings_for, write_corpora
+from tests.tokenized.fixtures import settings_for, tokenized_house
 from assets.checkpoints.runs import Run
 
 RUN = Run("curated_graph", 0)  # the default arm: tokenized/manifest.json
@@ -23,11 +22,7 @@ class Killed(Exception):
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("resume") / "data"
-    settings = settings_for(root)
-    write_corpora(settings.storage, n=120)
-    shards.build_tokenized(settings, settings.storage)
-    return root
+    return tokenized_house(tmp_path_factory.mktemp("resume") / "data", n=120)
 
 
 def test_place_is_the_output_itself_outside_staging(tmp_path):

@@ -43,3 +43,14 @@ def write_corpora(storage: Storage, n: int = 300, seed: int = 0) -> None:
 def settings_for(root, tokenize: dict | None = None, train: dict | None = None, seed: int = 1337) -> Settings:
     params = Params(seed=seed, tokenize=TokenizeParams(**{"vocab_size": 400, "shard_tokens": 4096, "min_train_tokens": 1000, **(tokenize or {})}), train=TrainParams(**(train or {})))
     return Settings(params=params, sources_file=SourcesFile(sources=[]), storage_root=str(root), params_path="params.yaml", sources_path="sources.yaml")
+
+
+def tokenized_house(root, n: int):
+    """`root` with n documents' corpora written and the tokenized stage built on them (what the
+    trainer's tests start from)."""
+    from assets.tokenized import shards
+
+    settings = settings_for(root)
+    write_corpora(settings.storage, n=n)
+    shards.build_tokenized(settings, settings.storage)
+    return root
