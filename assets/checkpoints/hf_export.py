@@ -13,6 +13,8 @@ residuals; biases ours lacks are zeros):
   interleaved pairs to rotate_half's halves; qkv rows head by head);
 - RoPE + SwiGLU: StableLmForCausalLM (LayerNorm, not Llama's RMSNorm, which would not reproduce us);
 - learned positions + SwiGLU has no standard counterpart and is refused, naming the settings.
+The finetuned arm (assets/checkpoints/finetune.py) is a transformers model already: its export is
+that model's own `save_pretrained` with the base's tokenizer, gated the same way.
 
 transformers is imported inside the functions: the other stages never pay for it.
 """
@@ -27,11 +29,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from assets.checkpoints import finetune
 from assets.checkpoints.model import GPT, MLP, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
 from assets.checkpoints.train import load_checkpoint
 from assets.core.settings import Settings
 from assets.core.storage import Storage
+from assets.tokenized.arms import ARMS
 from assets.tokenized.shards import TOKENIZER, read_manifest, read_shard
 from assets.tokenized.tokenizer import EOT
 
@@ -161,31 +165,39 @@ def fast_tokenizer(tokenizer_json: str, block_size: int):
 
 
 def model_card(run: Run, described: dict, records: list[dict], parameters: int, name: str) -> str:
-    """README.md: YAML metadata (library, pipeline, model-index with the training metrics) and text."""
+    """README.md: YAML metadata (library, pipeline, model-index with the training metrics) and text.
+    A finetuned checkpoint's card names the base it continued."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     final = records[-1] if records else {}
+    m, t = described.get("model", {}), described.get("train", {})
+    base = m.get("init_from") if finetune.is_finetuned(m) else None
     data = ModelCardData(
         model_name=f"atelier-{run.key}", library_name="transformers", pipeline_tag="text-generation", license="other",
-        tags=["atelier", {"GPT2LMHeadModel": "gpt2", "GPTNeoXForCausalLM": "gpt_neox", "StableLmForCausalLM": "stablelm"}[name], "causal-lm", "from-scratch"],
+        tags=["atelier", m["hf"]["model_type"] if base else {"GPT2LMHeadModel": "gpt2", "GPTNeoXForCausalLM": "gpt_neox", "StableLmForCausalLM": "stablelm"}[name],
+              "causal-lm", "continued-pretraining" if base else "from-scratch"],
         eval_results=[EvalResult(task_type="text-generation", dataset_type="atelier-validation", dataset_name=f"{run.key} validation split",
                                  metric_type="loss", metric_name="validation loss (nats per token)", metric_value=round(float(final["val_loss"]), 6))]
         if "val_loss" in final else None,
     )
-    m, t = described.get("model", {}), described.get("train", {})
+    what = (f"The base model `{base}` (sha256 {m['base_sha256'][:12]}), continued by the Atelier pipeline on the house's curated mixture "
+            f"tokenized with its own tokenizer (the `{run.arm}` arm, seed replicate {run.replicate}), saved as the `{name}` it is"
+            if base else
+            f"A GPT pre-trained from scratch by the Atelier pipeline on the `{run.arm}` arm (seed replicate {run.replicate}) of the house's archive, "
+            f"exported as a standard `{name}`")
+    size = (f"- {parameters:,} parameters; context used in training {m.get('block_size')} tokens, vocabulary {m.get('vocab_size')}." if base else
+            f"- {parameters:,} parameters (embeddings tied, positions excluded); {m.get('n_layer')} layers, {m.get('n_head')} heads, "
+            f"{m.get('n_embd')} wide, context {m.get('block_size')} tokens, vocabulary {m.get('vocab_size')}.")
     body = "\n".join([
         f"# atelier-{run.key}",
         "",
-        f"A GPT pre-trained from scratch by the Atelier pipeline on the `{run.arm}` arm (seed replicate {run.replicate}) of the house's archive, "
-        f"exported as a standard `{name}`: load it with `AutoModelForCausalLM.from_pretrained` and "
-        "`AutoTokenizer.from_pretrained`, no custom code.",
+        f"{what}: load it with `AutoModelForCausalLM.from_pretrained` and `AutoTokenizer.from_pretrained`, no custom code.",
         "",
         "## Model",
-        f"- {parameters:,} parameters (embeddings tied, positions excluded); {m.get('n_layer')} layers, {m.get('n_head')} heads, "
-        f"{m.get('n_embd')} wide, context {m.get('block_size')} tokens, vocabulary {m.get('vocab_size')}.",
+        size,
         f"- Trained {final.get('iter', 0)} iterations, batch {t.get('batch_size')} x {t.get('grad_accum')} accumulation, "
         f"learning rate {t.get('learning_rate')} to {t.get('min_lr')}, seed {described.get('seed')}.",
-        "- Documents are separated by `<|endoftext|>` in training: start a prompt with it for the model's document-start context.",
+        "- Documents are separated by the end-of-text token in training: start a prompt with it for the model's document-start context.",
         "",
         "## Training metrics",
         "| iter | val_loss | train_loss |",
@@ -208,14 +220,19 @@ def export(storage: Storage, out: Storage, run: Run) -> dict:
     import json
 
     described = storage.read_json(f"{run.folder}/config.json")
-    config = GPTConfig(**described["model"])
-    name = architecture(config)  # refuses before loading anything large
+    finetuned = finetune.is_finetuned(described["model"])
+    name = None if finetuned else architecture(GPTConfig(**described["model"]))  # refuses before loading anything large
     model = load_checkpoint(storage, run)
-    eot = read_manifest(storage, run.arm)["eot_id"]
+    manifest = read_manifest(storage, run.arm)
     records = [json.loads(line) for line in storage.read_text(f"{run.folder}/metrics.jsonl").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        to_transformers(model, eot).save_pretrained(tmp)
-        fast_tokenizer(storage.read_text(TOKENIZER), config.block_size).save_pretrained(tmp)
+        if finetuned:  # a transformers model already: itself, with the base's tokenizer
+            name = type(model.hf).__name__
+            model.hf.save_pretrained(tmp)
+            base_tokenizer(described["model"]["init_from"], manifest["tokenizer_sha256"]).save_pretrained(tmp)
+        else:
+            to_transformers(model, manifest["eot_id"]).save_pretrained(tmp)
+            fast_tokenizer(storage.read_text(TOKENIZER), model.config.block_size).save_pretrained(tmp)
         with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
             f.write(model_card(run, described, records, model.num_params(), name))
         names = sorted(os.listdir(tmp))
@@ -223,6 +240,19 @@ def export(storage: Storage, out: Storage, run: Run) -> dict:
             with open(os.path.join(tmp, file), "rb") as f:
                 out.write_bytes(f"{hf_dir(run)}/{file}", f.read())
     return {"run": run.key, "architecture": name, "files": names}
+
+
+def base_tokenizer(folder: str, sha256: str):
+    """The base's transformers tokenizer (its special tokens and settings), refused unless it is the
+    one the finetuned arm's shards were tokenized with."""
+    import hashlib
+
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if hashlib.sha256(tokenizer.backend_tokenizer.to_str().encode()).hexdigest() != sha256:
+        raise ExportError(f"train.init_from: the tokenizer in {folder} changed since the finetuned arm was tokenized (sha256 differs from its manifest's): re-run the tokenized stage")
+    return tokenizer
 
 
 def export_runs(settings: Settings, out: Storage, partition_keys: Optional[Sequence[str]] = None) -> list[dict]:
@@ -252,8 +282,10 @@ def local_copy(area: Storage, folder: str, tmp: str) -> str:
 
 
 @torch.no_grad()
-def compare(path: str, model: GPT, tokenizer_json: str, batch: torch.Tensor) -> dict:
-    """Load `path` with plain transformers and compare it with `model` on `batch` (fp32)."""
+def compare(path: str, model: GPT, tokenizer_json: str, batch: torch.Tensor, special_tokens: bool = True) -> dict:
+    """Load `path` with plain transformers and compare it with `model` on `batch` (fp32).
+    special_tokens: the exported tokenizer adds its special tokens as it would for any user (a base
+    model's BOS, say, is not in our shards: pass False for the finetuned arm)."""
     from tokenizers import Tokenizer
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -269,19 +301,19 @@ def compare(path: str, model: GPT, tokenizer_json: str, batch: torch.Tensor) -> 
     same_tokens = int((greedy_ours == greedy_theirs).all(dim=1).sum()) if greedy_ours.shape == greedy_theirs.shape else 0
     sample = Tokenizer.from_str(tokenizer_json).decode(batch[0].tolist(), skip_special_tokens=False)
     theirs_tok, ours_tok = AutoTokenizer.from_pretrained(path), Tokenizer.from_str(tokenizer_json)
-    tokenizer_match = theirs_tok(sample)["input_ids"] == ours_tok.encode(sample, add_special_tokens=False).ids
+    tokenizer_match = theirs_tok(sample, add_special_tokens=special_tokens)["input_ids"] == ours_tok.encode(sample, add_special_tokens=False).ids
     return {"architecture": type(hf).__name__, "max_abs_logit_diff": diff, "greedy_sequences": int(prompt.shape[0]),
             "greedy_mismatches": int(prompt.shape[0]) - same_tokens, "greedy_tokens": int(steps), "tokenizer_match": bool(tokenizer_match)}
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
     storage, rows = settings.storage, []
-    tokenizer_json = storage.read_text(TOKENIZER)
     for run in runs_of(settings, partition_keys):
         model = load_checkpoint(storage, run)
         batch = check_tokens(storage, run, model.config.block_size)
+        finetuned = ARMS[run.arm].init_from
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append({"run": run.key, **compare(local_copy(area, hf_dir(run), tmp), model, tokenizer_json, batch)})
+            rows.append({"run": run.key, **compare(local_copy(area, hf_dir(run), tmp), model, storage.read_text(ARMS[run.arm].tokenizer), batch, not finetuned)})
     return {"checkpoints_hf": pd.DataFrame(rows)}
 
 

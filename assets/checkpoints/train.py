@@ -24,6 +24,7 @@ import torch
 import torch.distributed as dist
 from safetensors.torch import load_model, save_model
 
+from assets.checkpoints import finetune
 from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
@@ -31,6 +32,7 @@ from assets.core import resume as resumable
 from assets.core.progress import progress
 from assets.core.settings import Settings
 from assets.core.storage import Storage
+from assets.tokenized.arms import ARMS
 from assets.tokenized.shards import read_manifest
 
 
@@ -111,10 +113,12 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
 
     storage = settings.storage
     manifest = read_manifest(storage, run.arm)
-    config = model_config(p, manifest["vocab_size"])
+    # the finetuned arm continues train.init_from's model (finetune.py); every other arm starts a GPT from scratch
+    model = finetune.from_base(p.init_from, model_config(p, 1).block_size) if ARMS[run.arm].init_from else GPT(model_config(p, manifest["vocab_size"]))
+    config = model.config
     train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
     val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
-    model = GPT(config).to(device)
+    model = model.to(device)
     optimizer = make_optimizer(model, p)
     gen = torch.Generator().manual_seed(seed)
     folder = run.folder
@@ -237,7 +241,7 @@ def safetensors_bytes(model: GPT) -> bytes:
 def load_checkpoint(storage: Storage, run: Run) -> GPT:
     """The trained GPT in eval mode, on CPU; no pickle is involved (safetensors + JSON)."""
     config = storage.read_json(f"{run.folder}/config.json")
-    model = GPT(GPTConfig(**config["model"]))
+    model = finetune.skeleton(config["model"]) if finetune.is_finetuned(config["model"]) else GPT(GPTConfig(**config["model"]))
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.safetensors")
         with open(path, "wb") as f:

@@ -53,7 +53,7 @@ def train_documents(storage: Storage, arm: str, tokenizer: Tokenizer, eot_id: in
 def contamination(storage: Storage, arm: str, tokenizer: Tokenizer, evalsets: dict[str, list[str]], n: int) -> dict:
     """{set: {"texts", "contaminated", "fraction"}} for one arm's training shards."""
     word_ids = WordIds()
-    train = [word_ids(t) for t in train_documents(storage, arm, tokenizer, tokenizer.token_to_id("<|endoftext|>"))]
+    train = [word_ids(t) for t in train_documents(storage, arm, tokenizer, read_manifest(storage, arm)["eot_id"])]
     encoded = {name: [word_ids(t) for t in texts] for name, texts in evalsets.items()}
     lengths = {min(len(ids), n) for docs in encoded.values() for ids in docs if len(ids)}
     seen = {k: np.unique(np.concatenate([ngram_hashes(d, k) for d in train] + [np.zeros(0, np.uint64)])) for k in lengths}

@@ -7,13 +7,15 @@ import dagster as dg
 from assets.core.dagster_resource import AtelierSettings
 from assets.core.dagster_stage import partition_keys, staging_area
 from assets.core.gate import Gate
+from assets.core.settings import load_settings
 from assets.reports import report
 from assets.tokenized.arms import DEFAULT
 
 
 @dg.asset(
     group_name="reports",
-    deps=["checkpoint", "cleaned_evalsets"],
+    # lm-eval scores the transformers exports only when evaluate.harness asks (read when definitions load)
+    deps=["checkpoint", "cleaned_evalsets"] + (["hf_checkpoint"] if load_settings().params.evaluate.harness else []),
     kinds={"html"},
     automation_condition=dg.AutomationCondition.eager(),
     backfill_policy=dg.BackfillPolicy.single_run(),

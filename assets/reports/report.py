@@ -31,11 +31,12 @@ from assets.reports.contamination import contamination
 from assets.reports.exposure import canary_exposure
 from assets.reports.extraction import attack, read_ground_truth
 from assets.reports.generate import continuations, exact_match
+from assets.reports.harness import beside
 from assets.reports.heldout import in_distribution_texts, independent_texts
 from assets.reports.intervals import Bootstrap, Scores
 from assets.reports.qa import score_questions
-from assets.tokenized.arms import ARMS, BASELINE, DEFAULT, label, selected
-from assets.tokenized.shards import TOKENIZER, load_tokenizer
+from assets.tokenized.arms import ARMS, BASELINE, DEFAULT, FINETUNED, label, selected
+from assets.tokenized.shards import TOKENIZER, load_tokenizer, read_manifest
 
 METRICS = "reports/metrics.json"
 REPORT = "reports/report.html"
@@ -44,7 +45,7 @@ PLOTS = plots.PLOTS
 PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "bpb_per_source": "bits per byte per source",
         "funnel": "cleaning funnel", "mixture": "training mixture"}
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
-PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE)]
+PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE), (FINETUNED, DEFAULT)]  # finetuned: at equal house tokens
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
 NO_QUESTIONS_WORDS = "No knowledge questions: no source maps a catalog onto the graph (`entities` in the sources file)."
 
@@ -154,15 +155,14 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     torch.manual_seed(settings.params.seed)
     if not storage.exists(TOKENIZER):
         raise FileNotFoundError(f"{storage.url(TOKENIZER)}: no tokenizer (the tokenized stage writes it)")
-    tokenizer = load_tokenizer(storage)
-    eot = tokenizer.token_to_id("<|endoftext|>")
     texts = independent_texts(storage, p.max_heldout_docs_per_source)
     questions, truth = read_questions(storage), read_ground_truth(settings)
     checks = integrity(settings, storage)
     usable = [parse(r["run"]) for r in checks if r["shards_present"] and r["checkpoint_present"]]
     arms = [a for a in selected(settings) if any(r.arm == a for r in usable)]
     val_texts = {a: in_distribution_texts(storage, a, p.max_heldout_docs_per_source) for a in arms}
-    results = {run: evaluate_run(settings, run, tokenizer, eot, texts, questions, val_texts[run.arm], truth) for run in usable}
+    tokenizers = {a: (load_tokenizer(storage, a), read_manifest(storage, a)["eot_id"]) for a in arms}  # the finetuned arm: its base's own
+    results = {run: evaluate_run(settings, run, *tokenizers[run.arm], texts, questions, val_texts[run.arm], truth) for run in usable}
     metrics, differences, _ = aggregate(settings, results, texts, questions, val_texts) if results else ({}, {}, {})
     chance = {s: round(float((1.0 / (1 + questions.loc[questions["set"] == s, "distractors"].map(len))).mean()), 6) for s in SETS if (questions["set"] == s).any()}
     rows = verdict.findings(metrics, differences, chance.get("known", 0.0), p.max_bpb_vs_raw, p.min_qa_over_chance, p.block_on_verdict)
@@ -180,13 +180,15 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
         "in_distribution": {a: {"documents": len(v), "note": "the arm's own validation split: drawn like its training data"} for a, v in val_texts.items()},
         "privacy": {"canaries": {r.key: x["canaries"] for r, x in sorted(results.items())},
                     "extraction": {r.key: x["extraction"] for r, x in sorted(results.items())},
-                    "contamination": {a: contamination(storage, a, tokenizer, _evalsets(texts, questions), p.contamination_ngram) for a in arms}},
+                    "contamination": {a: contamination(storage, a, tokenizers[a][0], _evalsets(texts, questions), p.contamination_ngram) for a in arms}},
         "integrity": checks,
         "samples": [{"prompt": prompt, **{label(a): next(x["samples"][i] for r, x in sorted(results.items()) if r.arm == a) for a in arms}}
                     for i, prompt in enumerate(p.house_prompts)] if results else [],
         "corpus": {"documents_in": ledger["documents_in"], "kept": ledger["kept"]},
         "tokens": {a: storage.read_json(ARMS[a].manifest)["tokens"] for a in arms},
     }
+    if p.harness and results:  # lm-eval on each run's transformers export, beside our figures (harness/beside.py)
+        out_metrics["harness"] = beside.section(storage, results, questions, texts)
     out.write_json(METRICS, out_metrics)
     write_plots(out, storage, out_metrics, results, ledger)
     for run, r in sorted(results.items()):
@@ -263,6 +265,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Arms at equal compute (mean, 95% interval over questions or documents and seeds)", html.table(compare) + img("arms")),
         ("Sample generations (greedy, seed 0 of each arm)", html.table(metrics["samples"])),
         ("Differences between arms (paired bootstrap)", html.table(differences)),
+        *([("lm-evaluation-harness beside ours (each run's transformers export, the same items)", html.table(beside.rows(metrics)))] if "harness" in metrics else []),
         ("Knowledge questions per relation (acc, mean over seeds)", qa_intro + html.table(by_relation)),
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
         ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows)),

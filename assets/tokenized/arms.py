@@ -9,6 +9,10 @@ budget; only the data differs (DCLM / FineWeb ablations). Names are partition-ke
   synthetic rows; the canaries stay, they are probes for the privacy audit);
 - `curated_graph` (shown as curated+graph): the default mixture, curated corpus plus the
   documents generated from the knowledge graph. The product's own model.
+- `finetuned`: the curated_graph documents, tokenized with the base model's own tokenizer, to
+  continue pre-training that model (`train.init_from`, a local transformers causal LM); an arm only
+  when init_from is set. Its budget is the same number of training tokens (its own tokenizer's):
+  bits per byte keeps it comparable.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ class Arm:
     corpus: str  # the cleaned folder it reads
     graph_documents: bool  # keeps the mixture's graph-generated (synthetic) documents
     folder: str  # its tokenized folder: shards/ and manifest.json
+    init_from: bool = False  # tokenized with train.init_from's tokenizer and trained from that model
+
+    @property
+    def tokenizer(self) -> str:
+        return f"{self.folder}/tokenizer.json" if self.init_from else f"{TOKENIZED}/tokenizer.json"
 
     @property
     def manifest(self) -> str:
@@ -54,10 +63,12 @@ ARMS = {
         Arm("raw", "raw", RAW_RECIPE, True, f"{TOKENIZED}/ablation/raw"),
         Arm("curated", "curated", MIXTURE, False, f"{TOKENIZED}/ablation/curated"),
         Arm("curated_graph", "curated+graph", MIXTURE, True, TOKENIZED),
+        Arm("finetuned", "finetuned", MIXTURE, True, f"{TOKENIZED}/ablation/finetuned", init_from=True),
     )
 }
 DEFAULT = "curated_graph"  # the house model; its tokenized folder is tokenized/ itself
 BASELINE = "raw"  # what the verdict compares the default against
+FINETUNED = "finetuned"  # the generic base continued on the house (train.init_from)
 
 
 def arm(name: str) -> Arm:
@@ -71,8 +82,14 @@ def label(name: str) -> str:
 
 
 def selected(settings) -> list[str]:
-    """The arms params.yaml asks for (tokenize.arms), in ARMS order; the default arm always."""
+    """The arms params.yaml asks for (tokenize.arms), in ARMS order; the default arm always, and
+    the finetuned arm exactly when train.init_from names its base."""
     wanted = list(settings.params.tokenize.arms)
+    init_from = settings.params.train.init_from
+    if FINETUNED in wanted and not init_from:
+        raise ValueError(f"params tokenize.arms: {FINETUNED!r} needs train.init_from, the local transformers model it continues")
+    if init_from and FINETUNED not in wanted:
+        wanted.append(FINETUNED)
     unknown = [a for a in wanted if a not in ARMS]
     if unknown:
         raise ValueError(f"params tokenize.arms: unknown arm(s) {unknown}; expected some of {list(ARMS)}")

@@ -35,6 +35,7 @@ from assets.cleaned.paths import MIXTURE
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.tokenized.arms import ARMS, DEFAULT, Arm, selected
+from assets.tokenized.base import base_tokenizer
 from assets.tokenized.splits import assign_splits, bucket
 from assets.tokenized.tokenizer import EOT, byte_tokenizer, train_bpe
 from assets.tokenized.writer import DOCS_SCHEMA, LINEAGE, ShardWriter
@@ -189,12 +190,12 @@ def _encoded_batches(storage: Storage, arm: Arm, columns: list[str], splits: dic
             yield done
 
 
-def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenizer: Tokenizer, arm: Arm, splits: dict[str, str]) -> dict:
+def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenizer: Tokenizer, arm: Arm, splits: dict[str, str], eot_token: str = EOT) -> dict:
     """Encode and write the corpus, streaming: a document is encoded once per batch whatever its
     copies, its ids laid out with numpy (end-of-text after each, a training document repeated
     per copy) and handed to the shard writers a batch at a time."""
     p = settings.params.tokenize
-    vocab_size, eot = tokenizer.get_vocab_size(), tokenizer.token_to_id(EOT)
+    vocab_size, eot = tokenizer.get_vocab_size(), tokenizer.token_to_id(eot_token)
     dtype = np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
     shard_folder = arm.shards
     writers = {s: ShardWriter(out, shard_folder, s, p.shard_tokens, dtype) for s in ("train", "val")}
@@ -233,7 +234,7 @@ def tokenize_corpus(settings: Settings, storage: Storage, out: Storage, tokenize
             documents[split] += int((copy[rows] == 0).sum())
     manifest = {
         "arm": arm.name,
-        "tokenizer": p.kind,
+        "tokenizer": "init_from" if arm.init_from else p.kind,
         "tokenizer_sha256": hashlib.sha256(tokenizer.to_str().encode()).hexdigest(),
         "vocab_size": vocab_size,
         "eot_id": eot,
@@ -264,7 +265,11 @@ def build_tokenized(settings: Settings, out: Storage, partition_keys: Optional[S
         if name != DEFAULT:
             arm = ARMS[name]
             arm_splits = splits if arm.corpus == default.corpus else decide_splits(storage, arm, p.val_fraction, fixed=splits)
-            others[name] = tokenize_corpus(settings, storage, out, tokenizer, arm, arm_splits)
+            arm_tokenizer, eot_token = tokenizer, EOT
+            if arm.init_from:  # the finetuned arm: the base model's own tokenizer, kept beside its shards
+                arm_tokenizer, eot_token = base_tokenizer(settings.params.train.init_from)
+                out.write_text(arm.tokenizer, arm_tokenizer.to_str())
+            others[name] = tokenize_corpus(settings, storage, out, arm_tokenizer, arm, arm_splits, eot_token)
     return {**manifest, "arms": others}
 
 
@@ -273,8 +278,8 @@ def outputs(settings: Settings, partition_keys=None) -> list[str]:
     return [TOKENIZER, SHARDS, MANIFEST] + ([ABLATION] if len(arms) > 1 else [])
 
 
-def load_tokenizer(storage: Storage) -> Tokenizer:
-    return Tokenizer.from_str(storage.read_text(TOKENIZER))
+def load_tokenizer(storage: Storage, arm: str = DEFAULT) -> Tokenizer:
+    return Tokenizer.from_str(storage.read_text(ARMS[arm].tokenizer))
 
 
 def read_manifest(storage: Storage, arm: str = DEFAULT) -> dict:

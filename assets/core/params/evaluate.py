@@ -37,3 +37,5 @@ class EvaluateParams(BaseModel):
     # contamination and held-out text
     contamination_ngram: int = Field(13, ge=3, description="an evaluation text sharing a word n-gram this long with a training document is contaminated")
     max_heldout_docs_per_source: int = Field(200, gt=0, description="cap on held-out documents scored per source (cost)")
+    harness: bool = Field(False, description="also score every run's transformers export with lm-evaluation-harness, shown beside our figures "
+                          "(needs hf_checkpoint; lm-eval costs a start-up and a second scoring pass per run)")

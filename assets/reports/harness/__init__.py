@@ -64,8 +64,10 @@ def prefix_text(tokenizer) -> str:
 
 
 def run_harness(model_path: str | os.PathLike, questions: pd.DataFrame, texts: pd.DataFrame, folder: str | os.PathLike,
-                batch_size: int = 16, device: str = "cpu", dtype: str = "float32") -> dict:
-    """lm-eval's results dict (results, samples, configs ...) for both tasks on `model_path`."""
+                batch_size: int = 16, device: str = "cpu", dtype: str = "float32", max_length: Optional[int] = None) -> dict:
+    """lm-eval's results dict (results, samples, configs ...) for both tasks on `model_path`.
+    max_length: the context lm-eval scores with (default: the model's own); a fine-tuned base
+    reads further than it was trained to, and every arm is scored with the same context."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is fetched: the model and data are local
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
     from lm_eval import simple_evaluate
@@ -75,7 +77,7 @@ def run_harness(model_path: str | os.PathLike, questions: pd.DataFrame, texts: p
     model_path = str(model_path)
     if not Path(model_path, "config.json").exists():
         raise FileNotFoundError(f"{model_path}: no config.json, not a transformers model folder")
-    lm = HFLM(pretrained=model_path, backend="causal", dtype=dtype, device=device, batch_size=batch_size)
+    lm = HFLM(pretrained=model_path, backend="causal", dtype=dtype, device=device, batch_size=batch_size, max_length=max_length)
     tasks = write_tasks(folder, questions, texts, prefix_text(lm.tokenizer))
     return simple_evaluate(model=lm, tasks=list(TASKS), task_manager=TaskManager(include_path=str(tasks), include_defaults=False),
                            num_fewshot=0, bootstrap_iters=0, log_samples=True)
@@ -93,16 +95,16 @@ def summarize(results: dict) -> dict:
 
 
 def harness_scores(model_path: str | os.PathLike, questions: pd.DataFrame, texts: pd.DataFrame, folder: Optional[str | os.PathLike] = None,
-                   batch_size: int = 16, device: str = "cpu") -> dict:
+                   batch_size: int = 16, device: str = "cpu", max_length: Optional[int] = None) -> dict:
     """{"qa": {questions, acc, acc_norm}, "heldout": {documents, bits_per_byte, ...}, "lm_eval": version}
     for the transformers model at `model_path` on the house's questions and held-out texts.
     `folder` keeps the tasks and their data (a temporary folder when None)."""
     if folder is not None:
-        return summarize(run_harness(model_path, questions, texts, folder, batch_size, device))
+        return summarize(run_harness(model_path, questions, texts, folder, batch_size, device, max_length=max_length))
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        return summarize(run_harness(model_path, questions, texts, tmp, batch_size, device))
+        return summarize(run_harness(model_path, questions, texts, tmp, batch_size, device, max_length=max_length))
 
 
 def _lm_eval_version() -> str:
