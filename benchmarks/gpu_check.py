@@ -28,8 +28,11 @@ def batches(args, vocab: int, block: int):
         from assets.checkpoints.data import TokenWindows
         from assets.core.storage import Storage
 
-        storage = Storage(args.shards)
-        windows = TokenWindows(storage, "curated", storage.read_json("tokenized/manifest.json"), "train", block)
+        from assets.tokenized.arms import DEFAULT
+        from assets.tokenized.shards import read_manifest
+
+        storage = Storage(args.shards)  # the house model's shards (tokenized/manifest.json is its manifest)
+        windows = TokenWindows(storage, DEFAULT, read_manifest(storage, DEFAULT), "train", block)
         while True:
             yield windows.sample(args.batch_size, gen)
     while True:
@@ -51,8 +54,10 @@ def main() -> None:
     parser.add_argument("--peak-flops", type=float, default=989e12, help="dense bf16 peak of one GPU (H100/H200: 989e12)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("no CUDA device visible; use --device cpu for a smoke run")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        build = f"CUDA {torch.version.cuda} build" if torch.version.cuda else "a CPU-only build"
+        raise SystemExit(f"gpu_check: no CUDA device visible (torch {torch.__version__}, {build}): nothing measured. "
+                         "Run it on a machine with a GPU, or `--device cpu --steps 3` for a smoke run (no MFU on CPU)")
 
     n_layer, n_head, n_embd, block = PRESETS[args.preset]
     block = args.block_size or block

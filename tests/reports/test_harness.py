@@ -164,9 +164,8 @@ def test_report_rows_put_the_harness_beside_ours(harnessed, tokenizer, tmp_path)
     model = load_checkpoint(settings.storage, RUN)
     qa, _ = score_questions(model, tokenizer, questions, eot)
     bpb = summarize(*score_documents(model, tokenizer, texts["text"].tolist(), eot))
-    metrics = {RUN.key: {"bits_per_byte": round(bpb["bits_per_byte"], 6), "qa_acc": round(qa["acc"], 6), "qa_acc_norm": round(qa["acc_norm"], 6)}}
-    metrics["harness"] = beside.arm_figures(exported, [RUN], questions, texts)
-    rows = beside.rows(metrics)
+    ours = {RUN.key: {"bits_per_byte": bpb["bits_per_byte"], "qa_acc": qa["acc"], "qa_acc_norm": qa["acc_norm"]}}
+    rows = beside.rows({"harness": {"ours": ours, "lm_eval": beside.arm_figures(exported, [RUN], questions, texts)}})
     assert [r["metric"] for r in rows] == ["bits_per_byte", "qa_acc", "qa_acc_norm"]
     assert all(abs(r["difference"]) <= 1e-6 for r in rows), rows
     with pytest.raises(FileNotFoundError, match="hf_checkpoint"):
