@@ -41,7 +41,7 @@ SMALL = {"docs": 800, "house_iters": 300, "generic_iters": 600,
 TINY = {"docs": 300, "house_iters": 40, "generic_iters": 60,
         "train": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64, "batch_size": 8, "warmup_iters": 10, "eval_interval": 20,
                   "eval_iters": 4, "checkpoint_interval": 100, "min_loss_drop": 0.1},
-        "graph": {"min_questions": 50, "heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
+        "graph": {"heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
         "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
         "evaluate": {"max_canary_exposure": 30.0, "exposure_candidates": 200, "extraction_prompts": 30, "sample_tokens": 8}}
 FIGURES = ("known_acc", "unseen_acc", "bits_per_byte")

@@ -92,9 +92,9 @@ def test_curated_arm_is_the_mixture_without_graph_documents(built):
 
 
 def test_unknown_arm_in_params_is_refused(tmp_path):
-    settings = settings_for(tmp_path / "data", {"arms": ["raw", "finetuned", "curated_graph"]})
+    settings = settings_for(tmp_path / "data", {"arms": ["raw", "distilled", "curated_graph"]})
     write_corpora(settings.storage, n=30)
-    with pytest.raises(ValueError, match="unknown arm.*finetuned"):
+    with pytest.raises(ValueError, match="unknown arm.*distilled"):
         shards.build_tokenized(settings, settings.storage)
 
 
