@@ -36,8 +36,8 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
 MODEL = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 32, "warmup_iters": 30}
-SMALL = {"docs": 800, "house_iters": 300, "generic_iters": 600,
-         "train": {**MODEL, "eval_interval": 100, "checkpoint_interval": 300}}
+SMALL = {"docs": 400, "house_iters": 200, "generic_iters": 400,
+         "train": {**MODEL, "batch_size": 16, "eval_interval": 100, "checkpoint_interval": 200}}
 TINY = {"docs": 300, "house_iters": 40, "generic_iters": 60,
         "train": {"n_layer": 2, "n_head": 2, "n_embd": 64, "block_size": 64, "batch_size": 8, "warmup_iters": 10, "eval_interval": 20,
                   "eval_iters": 4, "checkpoint_interval": 100, "min_loss_drop": 0.1},
@@ -172,32 +172,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--house-seed", type=int, default=7)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="keep --out's finished steps (the base, each chain whose report exists)")
     args = parser.parse_args(argv)
     from assets.raw.simulator import simulate
 
     size = TINY if args.tiny else SMALL
     out = args.out.resolve()
-    if out.exists():
+    if out.exists() and not args.resume:
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     params = merged(yaml.safe_load((PROJECT / "params.yaml").read_text()), {k: v for k, v in size.items() if isinstance(v, dict)})
     params = merged(params, {"train": {"seeds": 1}})
-    base = build_base(out / "generic", params, size["generic_iters"])
+    done = lambda folder: (folder / "data" / "reports" / "metrics.json").exists()  # noqa: E731
+    if not (out / "base.json").exists():
+        shutil.rmtree(out / "generic", ignore_errors=True)
+        (out / "base.json").write_text(json.dumps(build_base(out / "generic", params, size["generic_iters"]), default=str))
+    base = json.loads((out / "base.json").read_text())
 
-    simulate(out / "house", docs=size["docs"], seed=args.house_seed)
     a, b = out / "equal_house_tokens", out / "equal_compute"
-    a.mkdir()
-    chain(a, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": size["house_iters"], "init_from": base["folder"]}}),
-          out / "house", ["all"])
+    if not done(a):
+        for folder in (out / "house", a):
+            shutil.rmtree(folder, ignore_errors=True)
+        simulate(out / "house", docs=size["docs"], seed=args.house_seed)
+        a.mkdir()
+        chain(a, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": size["house_iters"], "init_from": base["folder"]}}),
+              out / "house", ["all"])
     tokens_per_step = params["train"]["batch_size"] * params["train"]["block_size"] * params["train"].get("grad_accum", 1)
     house_tokens = size["house_iters"] * tokens_per_step
     compute_iters = size["house_iters"] + math.ceil(base["tokens"] / tokens_per_step)
-    (b / "data").mkdir(parents=True)
-    for stage in ("raw", "cleaned", "tokenized"):
-        shutil.copytree(a / "data" / stage, b / "data" / stage)
-    chain(b, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": compute_iters, "init_from": None}}), out / "house",
-          ["checkpoints", "reports"])
+    if not done(b):
+        shutil.rmtree(b, ignore_errors=True)
+        (b / "data").mkdir(parents=True)
+        for stage in ("raw", "cleaned", "tokenized"):
+            shutil.copytree(a / "data" / stage, b / "data" / stage)
+        chain(b, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": compute_iters, "init_from": None}}), out / "house",
+              ["checkpoints", "reports"])
 
     ma, mb = (json.loads((x / "data" / "reports" / "metrics.json").read_text()) for x in (a, b))
     models = {"from scratch, equal house tokens": {"house_tokens": house_tokens, "total_tokens": house_tokens, "metrics": ma["curated_graph"]},
