@@ -75,7 +75,9 @@ def test_seed_replicates_are_keyed_declared_and_reproducible(tokenized_root, tmp
     with pytest.raises(ValueError, match="not declared"):
         runs_of(settings, ["raw-s3"])
     with pytest.raises(ValueError, match="expected <arm>-s<replicate>"):
-        parse("finetuned-s0")
+        parse("distilled-s0")
+    with pytest.raises(ValueError, match="not declared"):  # an arm only when train.init_from names its base
+        runs_of(settings, ["finetuned-s0"])
     a, b = Storage(str(tmp_path / "a")), Storage(str(tmp_path / "b"))
     train.build_checkpoints(settings, a, ["raw-s1"])
     train.build_checkpoints(settings, b, ["raw-s1"])
