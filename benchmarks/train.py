@@ -21,6 +21,9 @@ hits both alike. Per iteration: nanoGPT's own printed `time` of every training i
 those that also evaluated (every eval_interval-th), the stage's ms_per_iter (training steps only);
 tokens/s = batch x block / that. Also each child's CPU seconds (user + sys, start-up, evaluation
 and checkpoints included) and wall seconds. Val bpb = val loss / ln 2 / bytes per token.
+`--clock cpu --threads 1`: both sides' per-iteration clock is their process's CPU time (nanoGPT's
+train.py is run unchanged through runpy with time.time set to time.process_time, the stage's step
+clock likewise), the measure to use on a shared machine, where wall time is mostly waiting.
 Without `--nanogpt` the peer half is skipped and the JSON says why. Prints JSON.
 """
 
@@ -83,6 +86,8 @@ def stage_child(args) -> None:
     from assets.core.storage import Storage
 
     root = args.stage_root
+    if args.clock == "cpu":
+        time.perf_counter = time.process_time  # the trainer's step clock, as --clock says
     p = TrainParams(
         n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd, block_size=args.block_size, batch_size=args.batch_size,
         max_iters=args.max_iters, learning_rate=1e-3, min_lr=1e-4, warmup_iters=100, beta2=0.99, weight_decay=0.1, grad_clip=1.0,
@@ -125,7 +130,11 @@ def nanogpt_command(args, checkout: Path, out_dir: str) -> list[str]:
     flags = dict(device="cpu", compile=False, eval_iters=args.eval_iters, log_interval=1, block_size=args.block_size, batch_size=args.batch_size,
                  n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd, max_iters=args.max_iters, lr_decay_iters=args.max_iters,
                  dropout=0.0, eval_interval=args.eval_interval, out_dir=out_dir)  # fmt: skip
-    return [sys.executable, str(checkout / "train.py"), str(checkout / "config" / "train_shakespeare_char.py"), *(f"--{k}={v}" for k, v in flags.items())]
+    argv = [str(checkout / "train.py"), str(checkout / "config" / "train_shakespeare_char.py"), *(f"--{k}={v}" for k, v in flags.items())]
+    if args.clock == "cpu":  # its own train.py, unchanged, with time.time reading this process's CPU clock
+        run = f"import runpy, sys, time; time.time = time.process_time; sys.argv = {argv!r}; sys.path.insert(0, {str(checkout)!r}); runpy.run_path(sys.argv[0], run_name='__main__')"
+        return [sys.executable, "-c", run]
+    return [sys.executable, *argv]
 
 
 def run_nanogpt(args, folder: Path, bytes_per_token: float) -> dict:
@@ -154,7 +163,7 @@ def checkout_commit(checkout: str) -> str | None:
 
 
 def child_flags(args) -> list[str]:
-    names = ("n_layer", "n_head", "n_embd", "block_size", "batch_size", "max_iters", "eval_interval", "eval_iters", "threads")
+    names = ("n_layer", "n_head", "n_embd", "block_size", "batch_size", "max_iters", "eval_interval", "eval_iters", "threads", "clock")
     return [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in names]
 
 
@@ -177,6 +186,8 @@ def main() -> None:
     parser.add_argument("--eval-iters", type=int, default=20, help="nanoGPT's CPU flags: 20")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="alternations ours, nanoGPT")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="per-iteration clock of both sides; cpu (this process's CPU time, with --threads 1 only) is what a shared machine's load does not inflate")
     parser.add_argument("--stage-root", help=argparse.SUPPRESS)  # the stage's child process
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -184,6 +195,8 @@ def main() -> None:
         return stage_child(args)
     if not args.text:
         parser.error("--text is required")
+    if args.clock == "cpu" and args.threads != 1:
+        parser.error("--clock cpu needs --threads 1 (a process's CPU time sums its threads, spinning included)")
     text = open(args.text, encoding="utf-8").read()
     text = text[: args.chars] if args.chars else text
     load_before = os.getloadavg()
