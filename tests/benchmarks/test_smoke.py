@@ -11,6 +11,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,8 @@ def run(python: str, *args: str, timeout: int = 240) -> tuple[dict, str]:
 @pytest.fixture(scope="module")
 def house(tmp_path_factory, python) -> Path:
     out = tmp_path_factory.mktemp("bench") / "house"
-    subprocess.run([python, "-m", "assets.raw.simulator", "--out", str(out), "--docs", "300", "--seed", "5051"], cwd=PROJECT, check=True, capture_output=True,
+    # the simulator writes its PDFs with reportlab, a test dependency: this (test) environment's python
+    subprocess.run([sys.executable, "-m", "assets.raw.simulator", "--out", str(out), "--docs", "300", "--seed", "5051"], cwd=PROJECT, check=True, capture_output=True,
                    env={**os.environ, "PYTHONPATH": str(PROJECT)})  # fmt: skip
     return out
 
@@ -62,6 +64,7 @@ def test_train_against_nanogpt(python, tmp_path):
 def test_clean_against_datatrove_pipeline(python, house, tmp_path):
     report, _ = run(python, "benchmarks.clean", "--house", str(house), "--work", str(tmp_path / "work"), "--docs", "150", "--datatrove-docs", "40")
     e2e = report["end_to_end"]
+    print(json.dumps({"end_to_end": e2e, "agreement": report["agreement"], "near": report["near_duplicates"]["candidate_pairs_exact_jaccard"]}))
     assert e2e["documents"] == report["documents"] > 0
     counts = e2e["datatrove_counts"]
     assert counts["kept"] + counts["removed_by_filters"] + counts["removed_by_dedup"] == e2e["documents"]
