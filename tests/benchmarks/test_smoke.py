@@ -30,7 +30,7 @@ def python() -> str:
     return str(BENCH_PYTHON)
 
 
-def run(python: str, *args: str, timeout: int = 240) -> tuple[dict, str]:
+def run(python: str, *args: str, timeout: int = 850) -> tuple[dict, str]:
     done = subprocess.run([python, "-m", *args], cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)}, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout[done.stdout.index("{") :]), done.stderr
