@@ -202,7 +202,9 @@ def run_datatrove(docs: pd.DataFrame, work: Path, workers: int) -> tuple[float, 
     (root / "input").mkdir(parents=True)
     for i, part in enumerate(np.array_split(np.arange(len(docs)), workers)):  # one input file per task
         docs.iloc[part][["doc_id", "text"]].to_parquet(root / "input" / f"part-{i:05d}.parquet", index=False)
-    config = MinhashConfig(hash_config=HashConfig(precision=64), num_buckets=14, hashes_per_bucket=8, n_grams=5)
+    # sha1, not its default xxhash: datatrove 0.10.1 passes str to xxhash.xxh64_intdigest, which the
+    # installed xxhash rejects ("Strings must be encoded before hashing")
+    config = MinhashConfig(hash_config=HashConfig(precision=64, hash_fc="sha1"), num_buckets=14, hashes_per_bucket=8, n_grams=5)
     folder = lambda name: str(root / name)  # noqa: E731
     stages = [
         ([ParquetReader(folder("input"), text_key="text", id_key="doc_id"), GopherRepetitionFilter(), GopherQualityFilter(),
