@@ -184,6 +184,50 @@ def datatrove_parallel(texts: list[str], workers: int) -> tuple[float, list[dict
     return seconds, [d for part in results for d in part]
 
 
+def run_datatrove(docs: pd.DataFrame, work: Path, workers: int) -> tuple[float, dict]:
+    """datatrove's own end-to-end pipeline over the same documents, as FineWeb runs it: read ->
+    the four filters -> write; then MinHash in its four stages (signatures -> buckets -> clusters ->
+    filter) with the stage's 5-grams and 14 bands x 8 rows; every executor's process start-up is
+    inside the clock. Returns seconds and the counts."""
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
+    from datatrove.pipeline.dedup.minhash import MinhashConfig
+    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.readers import JsonlReader, ParquetReader
+    from datatrove.pipeline.writers import JsonlWriter
+    from datatrove.utils.hashing import HashConfig
+
+    root = work / f"datatrove-w{workers}"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "input").mkdir(parents=True)
+    for i, part in enumerate(np.array_split(np.arange(len(docs)), workers)):  # one input file per task
+        docs.iloc[part][["doc_id", "text"]].to_parquet(root / "input" / f"part-{i:05d}.parquet", index=False)
+    # sha1, not its default xxhash: datatrove 0.10.1 passes str to xxhash.xxh64_intdigest, which the
+    # installed xxhash rejects ("Strings must be encoded before hashing")
+    config = MinhashConfig(hash_config=HashConfig(precision=64, hash_fc="sha1"), num_buckets=14, hashes_per_bucket=8, n_grams=5)
+    folder = lambda name: str(root / name)  # noqa: E731
+    stages = [
+        ([ParquetReader(folder("input"), text_key="text", id_key="doc_id"), GopherRepetitionFilter(), GopherQualityFilter(),
+          C4QualityFilter(filter_no_terminal_punct=False), FineWebQualityFilter(), JsonlWriter(folder("filtered"), compression=None)], workers),
+        ([JsonlReader(folder("filtered"), compression=None), MinhashDedupSignature(folder("signatures"), config=config)], workers),
+        ([MinhashDedupBuckets(folder("signatures"), folder("buckets"), config=config)], config.num_buckets),
+        ([MinhashDedupCluster(folder("buckets"), folder("remove_ids"), config=config)], 1),
+        ([JsonlReader(folder("filtered"), compression=None), MinhashDedupFilter(folder("remove_ids")), JsonlWriter(folder("deduplicated"), compression=None)], workers),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    for n, (pipeline, tasks) in enumerate(stages):
+        LocalPipelineExecutor(pipeline, tasks=tasks, workers=min(workers, tasks), logging_dir=folder(f"logs/{n}"), start_method="spawn").run()
+    seconds = time.perf_counter() - start
+    count = lambda name: sum(1 for f in (root / name).glob("*.jsonl") for _ in open(f))  # noqa: E731
+    filtered, kept = count("filtered"), count("deduplicated")
+    return seconds, {"kept": kept, "removed_by_filters": len(docs) - filtered, "removed_by_dedup": filtered - kept}
+
+
+def start_up(run, docs: pd.DataFrame, work: Path, workers: int) -> float:
+    """Seconds of a run over 20 documents: the fixed cost inside each side's end-to-end figure."""
+    return run(docs.head(20), work / "startup", workers)[0]
+
+
 def agreement(ours: list[dict], theirs: list[dict]) -> dict:
     """Per filter, over documents that reached it in both chains: share with the same keep/drop."""
     order = {f: i for i, f in enumerate(FILTERS)}
@@ -213,6 +257,26 @@ def pair_jaccard(docs: pd.DataFrame, i: int, j: int) -> float:
     return jaccard(shingles(docs["text"].iat[i]), shingles(docs["text"].iat[j]))
 
 
+def candidate_truth(signature: np.ndarray, hasher, texts: np.ndarray, heads: np.ndarray, threshold: float) -> dict:
+    """Ground truth by exact Jaccard: every pair LSH proposes (any shared band) whose 5-word shingle
+    sets have Jaccard >= threshold is a near duplicate; recall = share of those pairs of which at
+    most one document survives; precision = share of removed documents whose keeper is such a pair
+    (pairs LSH never proposes are outside this truth: at 14 x 8 a pair at 0.8 is proposed 99.99% of times)."""
+    from assets.cleaned.dedup import candidate_pairs, jaccard, shingle_set
+
+    pairs = candidate_pairs(signature, hasher)
+    sets: dict[int, frozenset] = {}
+    shingle = lambda i: sets.setdefault(i, shingle_set(texts[i], hasher.ngram))  # noqa: E731
+    kept = heads == np.arange(len(heads))
+    truth = [(a, b) for a, b in pairs.tolist() if jaccard(shingle(a), shingle(b)) >= threshold]
+    caught = sum(not (kept[a] and kept[b]) for a, b in truth)
+    removed = np.flatnonzero(~kept).tolist()
+    backed = sum(jaccard(shingle(i), shingle(int(heads[i]))) >= threshold for i in removed)
+    return {"candidate_pairs": len(pairs), "pairs_jaccard_ge_threshold": len(truth), "threshold": threshold,
+            "recall": round(caught / len(truth), 4) if truth else None, "removed": len(removed),
+            "precision": round(backed / len(removed), 4) if removed else None}  # fmt: skip
+
+
 def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
     """Dedup over all documents (no filters before it): recall of the ground truth's pairs and
     precision of the flagged pairs (by ground truth and by exact Jaccard >= 0.8)."""
@@ -227,8 +291,10 @@ def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
     head = np.arange(len(docs))
     alive = np.flatnonzero(~exact)
     texts = docs["text"].to_numpy()
-    head[alive] = alive[cluster_heads(hasher.signatures(list(texts[alive])), hasher, p.verify_threshold, lambda rows: list(texts[alive[rows]]))]
+    signature = hasher.signatures(list(texts[alive]))
+    head[alive] = alive[cluster_heads(signature, hasher, p.verify_threshold, lambda rows: list(texts[alive[rows]]))]
     seconds = time.perf_counter() - start
+    jaccard_truth = candidate_truth(signature, hasher, texts[alive], np.searchsorted(alive, head[alive]), p.verify_threshold)
     by_hash: dict[str, int] = {}
     for i, t in enumerate(docs["text"]):
         first = by_hash.setdefault(content_hash(t), i)
@@ -287,7 +353,32 @@ def near_duplicate_quality(docs: pd.DataFrame, house: Path) -> dict:
         "precision_jaccard_0.8": round(float(np.mean([j >= 0.8 for j in jaccards])), 4) if jaccards else None,
         "jaccard_sampled_pairs": len(jaccards),
         "jaccard_min": round(min(jaccards), 4) if jaccards else None,
+        "candidate_pairs_exact_jaccard": jaccard_truth,
     }
+
+
+def pipelines_side_by_side(docs: pd.DataFrame, args, first_seconds: float, books: dict) -> dict:
+    """The stage and datatrove's pipeline end to end on the same documents and cores, alternating
+    (the stage's first run is the one main() already timed), then each side's start-up alone."""
+    ours, theirs = [first_seconds], []
+    for r in range(args.rounds):
+        seconds, counts = run_datatrove(docs, args.work, args.workers)
+        theirs.append(seconds)
+        if r + 1 < args.rounds:
+            ours.append(run_atelier(docs, args.work, args.workers)[0])
+    ratios = [b / a for a, b in zip(ours, theirs)]
+    return {
+        "documents": len(docs), "workers": args.workers,
+        "atelier_seconds": [round(x, 2) for x in ours], "datatrove_seconds": [round(x, 2) for x in theirs],
+        "ratio_datatrove_seconds_over_atelier": {"median": round(float(np.median(ratios)), 2), "min": round(min(ratios), 2), "max": round(max(ratios), 2)},
+        "start_up_seconds": {"atelier": round(start_up(run_atelier, docs, args.work, args.workers), 2),
+                             "datatrove": round(start_up(run_datatrove, docs, args.work, args.workers), 2)},
+        "atelier_counts": {"kept": books["kept"], "removed": books["removed"]}, "datatrove_counts": counts,
+        "what": "both: read the documents, Gopher repetition + Gopher quality + C4 + FineWeb filters on every document, MinHash "
+                "near-duplicate removal (5-grams, 14 x 8), write the kept corpus; the stage also removes exact duplicates and verifies "
+                "candidate pairs by exact Jaccard; datatrove writes and rereads its filtered output between its stages, as its pipeline does. "
+                "Start-up (worker processes, imports, spaCy) is inside both figures and stated alone on 20 documents.",
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -300,6 +391,8 @@ def main() -> None:
     parser.add_argument("--also-one-worker", action="store_true", help="time the stage with 1 worker too")
     parser.add_argument("--also-fork", action="store_true", help="time the stage with clean.start_method=fork too")
     parser.add_argument("--datatrove-workers", type=int, default=0, help="also time datatrove's filters in this many processes")
+    parser.add_argument("--rounds", type=int, default=1, help="end to end, alternating: the stage, datatrove's pipeline, the stage, ...")
+    parser.add_argument("--no-pipeline", action="store_true", help="skip datatrove's end-to-end pipeline (filters + MinHash)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     docs = prepared_corpus(args.house, args.work, args.docs)
@@ -309,6 +402,7 @@ def main() -> None:
     # run fills them (spaCy's tokenizer, words and sentence transitions of these same documents);
     # so fork runs before anything tokenizes here, and the one-worker stage runs last.
     seconds, books = run_atelier(docs, args.work, args.workers)
+    end_to_end = None if args.no_pipeline else pipelines_side_by_side(docs, args, seconds, books)
     if args.also_fork:
         seconds_f, _ = run_atelier(docs, args.work, args.workers, "fork")
     atelier_decisions(texts[:20]), datatrove_decisions(texts[:20])  # warm up: imports and tokenizer loading untimed on both sides
@@ -353,6 +447,8 @@ def main() -> None:
                       "documents; its docs/s is taken as its rate on the full set. Atelier's stage figure includes worker start-up, "
                       "reading, the four filters on every document (filter_kinds = all kinds), exact and MinHash dedup with "
                       "verification, and writing the sorted corpus.")
+    if end_to_end:
+        report["end_to_end"] = end_to_end
     report["agreement"] = agreement(ours, theirs)
     report["disagreements_sample"] = [{"doc": i, "atelier": a, "datatrove": b} for i, (a, b) in enumerate(zip(ours, theirs)) if a != b][:10]
     report["near_duplicates"] = near_duplicate_quality(docs, args.house)

@@ -45,6 +45,7 @@ import pyarrow as pa
 import yaml
 
 from assets.cleaned.paths import MIXTURE
+from assets.tokenized.arms import ARMS, DEFAULT
 from assets.core.params import TokenizeParams
 from assets.core.settings import Params, Settings, SourcesFile
 from assets.core.storage import Storage
@@ -102,13 +103,14 @@ def run_stage(source_root: str, out_root: str, vocab_size: int) -> tuple[dict, f
     """build_tokenized's steps, timed: (manifest, whole stage seconds, seconds without training)."""
     settings, out = settings_at(source_root, vocab_size), Storage(out_root)
     started = time.perf_counter()
-    splits = shards.decide_splits(settings.storage, MIXTURE, settings.params.tokenize.val_fraction)
+    arm = ARMS[DEFAULT]  # the house model's arm: the whole mixture (its synthetic rows included; none here)
+    splits = shards.decide_splits(settings.storage, arm, settings.params.tokenize.val_fraction)
     split_s = time.perf_counter() - started
     training = time.perf_counter()
     tokenizer = shards.train_tokenizer(settings, settings.storage, splits)
     out.write_text(shards.TOKENIZER, tokenizer.to_str())
     encode_started = time.perf_counter()
-    manifest = shards.tokenize_corpus(settings, settings.storage, out, tokenizer, MIXTURE, splits, "curated")
+    manifest = shards.tokenize_corpus(settings, settings.storage, out, tokenizer, arm, splits)
     done = time.perf_counter()
     return manifest, done - started, split_s + done - encode_started
 

@@ -1,25 +1,30 @@
-"""Benchmark: the checkpoints stage's trainer against nanoGPT's CPU baseline (shakespeare-char).
+"""Benchmark: the checkpoints stage's trainer against nanoGPT's own train.py, interleaved.
 
-    python -m benchmarks.train --text ../shared/data/tinyshakespeare.txt --tokenizer byte \
-        --n-layer 4 --n-head 4 --n-embd 128 --block-size 64 --batch-size 12 --max-iters 2000 --json
+    .venv-bench/bin/python -m benchmarks.train --text ../shared/data/tinyshakespeare.txt \
+        --nanogpt ../nanogpt --max-iters 2000 --rounds 2 --threads 2 --json
 
-The text is split 90/10 by position, tokenized (bytes, or a BPE trained on the 90%), written as
-shards + manifest into a temporary storage root, and trained with `assets.checkpoints.train.train`
-itself: the measured code is the stage's.
+The peer is nanoGPT itself: a checkout (`git clone https://github.com/karpathy/nanoGPT`) that
+`--nanogpt` points at, run as `python <checkout>/train.py <checkout>/config/train_shakespeare_char.py`
+with its README's CPU flags (--device=cpu --compile=False --eval_iters=20 --log_interval=1
+--block_size=64 --batch_size=12 --n_layer=4 --n_head=4 --n_embd=128 --max_iters --lr_decay_iters
+--dropout=0.0). Nothing of it is copied here and nothing is downloaded: its prepare.py would fetch
+tinyshakespeare, so this writes the same char-level train.bin / val.bin / meta.pkl (sorted
+characters of `--text`, 90/10 split by position) into a run folder whose data/shakespeare_char/
+nanoGPT reads (cwd; configurator.py is linked there, as nanoGPT execs it from the cwd).
 
-The peer is nanoGPT's CPU baseline: config/train_shakespeare_char.py with its README's CPU flags
-(--device=cpu --compile=False --eval_iters=20 --log_interval=1 --block_size=64 --batch_size=12
---n_layer=4 --n_head=4 --n_embd=128 --max_iters=2000 --lr_decay_iters=2000 --dropout=0.0), i.e.
-bias False, AdamW lr 1e-3 -> 1e-4, warmup 100, beta2 0.99, clip 1.0, a fresh np.memmap per batch,
-estimate_loss on train and val every 250 iterations, a checkpoint when val improves. It is
-REIMPLEMENTED in
-`NanoGPT` / `NanoGPTPeer` below (LABELLED PEER, not nanoGPT's source, which is not on this
-machine). It runs in the same process with the same threads, interleaved with the stage in blocks
-of --eval-interval iterations (it runs inside the stage's metrics callback, whose time the stage's
-clock excludes), so load from other processes hits both alike. ms_per_iter is, for both, the mean
-time of a training iteration (data fetch, forward, backward, optimizer step); validation and
-checkpoint writes count only in the wall times. `--no-peer` compares with the 67 ms/iter measured
-here earlier (FACTS.md). Prints JSON.
+The stage trains on the very same token ids (shards + manifest in a temporary storage root) with
+`assets.checkpoints.train.train` at the same config (AdamW 1e-3 -> 1e-4, warmup 100, beta2 0.99,
+clip 1.0, weight decay 0.1, validation every 250 iterations on 20 batches, a checkpoint at each).
+Each side runs in its own process with the same intra-op threads (OMP_NUM_THREADS), the sides
+alternating ours, nanoGPT, ours, nanoGPT... for `--rounds` rounds, so load from other processes
+hits both alike. Per iteration: nanoGPT's own printed `time` of every training iteration except
+those that also evaluated (every eval_interval-th), the stage's ms_per_iter (training steps only);
+tokens/s = batch x block / that. Also each child's CPU seconds (user + sys, start-up, evaluation
+and checkpoints included) and wall seconds. Val bpb = val loss / ln 2 / bytes per token.
+`--clock cpu --threads 1`: both sides' per-iteration clock is their process's CPU time (nanoGPT's
+train.py is run unchanged through runpy with time.time set to time.process_time, the stage's step
+clock likewise), the measure to use on a shared machine, where wall time is mostly waiting.
+Without `--nanogpt` the peer half is skipped and the JSON says why. Prints JSON.
 """
 
 from __future__ import annotations
@@ -28,279 +33,194 @@ import argparse
 import json
 import math
 import os
+import pickle
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
-from assets.checkpoints import train as trainer
-from assets.checkpoints.runs import Run
-from assets.core.params import TokenizeParams, TrainParams
-from assets.core.settings import Params, Settings, SourcesFile
-from assets.core.storage import Storage
-from assets.tokenized.tokenizer import EOT, byte_tokenizer, train_bpe
-
-NANOGPT_CPU_MS = 67.0  # FACTS.md: nanoGPT shakespeare-char CPU config, median ms/iter on these machines
-PEER_LABEL = "nanoGPT CPU baseline (train_shakespeare_char + README CPU flags, dropout 0.0), model and loop reimplemented in benchmarks/train.py, not nanoGPT's source; same process, same threads, interleaved every eval interval"
+PROJECT = Path(__file__).resolve().parent.parent
+NANOGPT_LINE = re.compile(r"^iter (\d+): loss ([\d.]+), time ([\d.]+)ms")
+NANOGPT_EVAL = re.compile(r"^step (\d+): train loss ([\d.]+), val loss ([\d.]+)")
 
 
-def write_shards(storage: Storage, text: str, kind: str, vocab_size: int) -> tuple[dict, float]:
+def write_char_data(text: str, folder: Path) -> dict:
+    """nanoGPT's shakespeare_char format (train.bin, val.bin uint16, meta.pkl) and the same ids
+    as the stage's shards + manifest (folder/stage)."""
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
     cut = int(len(text) * 0.9)
     parts = {"train": text[:cut], "val": text[cut:]}
-    tokenizer = byte_tokenizer() if kind == "byte" else train_bpe([parts["train"]], vocab_size)
-    shards, tokens = [], {}
+    data = folder / "nanogpt" / "data" / "shakespeare_char"
+    shards = folder / "stage" / "tokenized" / "shards"
+    data.mkdir(parents=True)
+    shards.mkdir(parents=True)
+    manifest = {"arm": "curated_graph", "vocab_size": len(chars), "eot_id": None, "dtype": "uint16", "shards": [], "tokens": {}}
     for split, part in parts.items():
-        ids = np.array(tokenizer.encode(part, add_special_tokens=False).ids, dtype=np.uint16)
-        storage.write_bytes(f"tokenized/shards/{split}-00000.bin", ids.tobytes())
-        shards.append({"name": f"{split}-00000.bin", "split": split, "tokens": len(ids), "sha256": ""})
-        tokens[split] = len(ids)
-    manifest = {"arm": "curated_graph", "vocab_size": tokenizer.get_vocab_size(), "eot_id": tokenizer.token_to_id(EOT), "dtype": "uint16", "shards": shards, "tokens": tokens}
-    storage.write_json("tokenized/manifest.json", manifest)
-    return manifest, len(parts["val"].encode()) / tokens["val"]  # bytes per validation token
+        ids = np.array([stoi[c] for c in part], dtype=np.uint16)
+        ids.tofile(data / f"{split}.bin")
+        ids.tofile(shards / f"{split}-00000.bin")
+        manifest["shards"].append({"name": f"{split}-00000.bin", "split": split, "tokens": len(ids), "sha256": ""})
+        manifest["tokens"][split] = len(ids)
+    with open(data / "meta.pkl", "wb") as f:
+        pickle.dump({"vocab_size": len(chars), "itos": dict(enumerate(chars)), "stoi": stoi}, f)
+    (folder / "stage" / "tokenized" / "manifest.json").write_text(json.dumps(manifest))
+    return {"vocab_size": len(chars), "bytes_per_token": len(parts["val"].encode()) / len(parts["val"]), "train_tokens": manifest["tokens"]["train"]}
 
 
-def run_stage(args, root: str, on_record=None) -> dict:
-    storage = Storage(root)
-    started = time.perf_counter()
-    manifest, bytes_per_token = write_shards(storage, open(args.text, encoding="utf-8").read(), args.tokenizer, args.vocab_size)
-    prepared = time.perf_counter()
+def stage_child(args) -> None:
+    """In the child process: train the stage on --stage-root and print one JSON line."""
+    import torch
+
+    from assets.checkpoints import train as trainer
+    from assets.checkpoints.runs import Run
+    from assets.core.params import TokenizeParams, TrainParams
+    from assets.core.settings import Params, Settings, SourcesFile
+    from assets.core.storage import Storage
+
+    root = args.stage_root
+    if args.clock == "cpu":
+        time.perf_counter = time.process_time  # the trainer's step clock, as --clock says
     p = TrainParams(
         n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd, block_size=args.block_size, batch_size=args.batch_size,
         max_iters=args.max_iters, learning_rate=1e-3, min_lr=1e-4, warmup_iters=100, beta2=0.99, weight_decay=0.1, grad_clip=1.0,
         eval_interval=args.eval_interval, eval_iters=args.eval_iters, checkpoint_interval=args.eval_interval, threads=args.threads,
-        dropout=args.dropout, device="cpu",
-    )  # fmt: skip  (nanoGPT's shakespeare-char settings; dropout is the stage's own choice)
+        dropout=0.0, device="cpu",
+    )  # fmt: skip  (nanoGPT's train_shakespeare_char with its CPU flags)
     settings = Settings(params=Params(seed=1337, tokenize=TokenizeParams(), train=p), sources_file=SourcesFile(sources=[]), storage_root=root, params_path="-", sources_path="-")
-    outside = [0.0]  # seconds spent in on_record (the peer's turns): not the stage's wall time
-
-    def log(record: dict) -> None:
-        if on_record:
-            t0 = time.perf_counter()
-            on_record(record)
-            outside[0] += time.perf_counter() - t0
-
-    train_started = time.perf_counter()
-    result = trainer.train(settings, storage, Run("curated_graph", 0), log)
-    wall = time.perf_counter() - train_started - outside[0]
-    timed = [r for r in result["records"] if "ms_per_iter" in r]
-    steps = [b["iter"] - a["iter"] for a, b in zip(result["records"], result["records"][1:])]
-    step_s = sum(r["ms_per_iter"] * n for r, n in zip(timed, steps)) / 1000  # every record after the first follows one interval
-    final = result["records"][-1]
-    return {
-        "ms_per_iter": 1000 * step_s / args.max_iters,
-        "tokens_per_second": args.max_iters * args.batch_size * args.block_size / step_s,
-        "val_loss": final["val_loss"],
-        "val_bpb": final["val_loss"] / math.log(2) / bytes_per_token,
-        "train_loss": final["train_loss"],
-        "wall_s": wall,
-        "prep_s": prepared - started,
-        "parameters": result["parameters"],
-        "dropout": args.dropout,
-        "bytes_per_token": bytes_per_token,
-    }
+    result = trainer.train(settings, Storage(root), Run("curated_graph", 0))
+    records = result["records"]
+    steps = [b["iter"] - a["iter"] for a, b in zip(records, records[1:])]
+    step_s = sum(r["ms_per_iter"] * n for r, n in zip(records[1:], steps)) / 1000
+    print(json.dumps({"ms_per_iter": 1000 * step_s / args.max_iters, "val_loss": records[-1]["val_loss"], "train_loss": records[-1]["train_loss"],
+                      "parameters": result["parameters"], "threads": torch.get_num_threads()}))  # fmt: skip
 
 
-# ---- LABELLED PEER: nanoGPT (Karpathy) model.py and train.py, reimplemented for a side-by-side timing ----
-class NanoLayerNorm(nn.Module):
-    def __init__(self, d: int):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(d))
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, None, 1e-5)
-
-
-class NanoBlock(nn.Module):
-    def __init__(self, d: int, h: int, dropout: float):
-        super().__init__()
-        self.h, self.dropout = h, dropout
-        self.ln_1, self.ln_2 = NanoLayerNorm(d), NanoLayerNorm(d)
-        self.c_attn, self.c_proj = nn.Linear(d, 3 * d, bias=False), nn.Linear(d, d, bias=False)
-        self.c_fc, self.mlp_proj = nn.Linear(d, 4 * d, bias=False), nn.Linear(4 * d, d, bias=False)
-        self.resid_dropout, self.mlp_dropout = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.gelu = nn.GELU()
-
-    def forward(self, x):
-        B, T, C = x.shape
-        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
-        q, k, v = (t.view(B, T, self.h, C // self.h).transpose(1, 2) for t in (q, k, v))
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True)
-        x = x + self.resid_dropout(self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C)))
-        return x + self.mlp_dropout(self.mlp_proj(self.gelu(self.c_fc(self.ln_2(x)))))
+def timed_child(command: list[str], cwd: str, threads: int) -> tuple[str, float, float]:
+    """Run a child; its stdout, wall seconds and CPU seconds (user + sys of it and its children)."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "PYTHONPATH": str(PROJECT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[:3])} ... failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-class NanoGPT(nn.Module):
-    def __init__(self, vocab: int, block: int, n_layer: int, n_head: int, d: int, dropout: float = 0.2):
-        super().__init__()
-        self.wte, self.wpe, self.drop = nn.Embedding(vocab, d), nn.Embedding(block, d), nn.Dropout(dropout)
-        self.h = nn.ModuleList(NanoBlock(d, n_head, dropout) for _ in range(n_layer))
-        self.ln_f = NanoLayerNorm(d)
-        self.lm_head = nn.Linear(d, vocab, bias=False)
-        self.wte.weight = self.lm_head.weight
-        for module in self.modules():
-            if isinstance(module, (nn.Linear, nn.Embedding)):
-                nn.init.normal_(module.weight, mean=0.0, std=0.02)
-        for name, param in self.named_parameters():
-            if name.endswith("c_proj.weight"):
-                nn.init.normal_(param, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
-
-    def forward(self, idx, targets):
-        x = self.drop(self.wte(idx) + self.wpe(torch.arange(idx.shape[1])))
-        for block in self.h:
-            x = block(x)
-        logits = self.lm_head(self.ln_f(x))
-        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+def run_stage(args, folder: Path, bytes_per_token: float) -> dict:
+    root = tempfile.mkdtemp(dir=folder)  # a fresh root each round: the trainer resumes from a trainer.pt it finds
+    shutil.copytree(folder / "stage" / "tokenized", Path(root) / "tokenized")
+    command = [sys.executable, "-m", "benchmarks.train", "--stage-root", root, *child_flags(args)]
+    out, wall, cpu = timed_child(command, str(PROJECT), args.threads)
+    found = json.loads(out.strip().splitlines()[-1])
+    return {**found, "tokens_per_second": args.batch_size * args.block_size / (found["ms_per_iter"] / 1000),
+            "val_bpb": found["val_loss"] / math.log(2) / bytes_per_token, "wall_s": wall, "cpu_s": cpu}  # fmt: skip
 
 
-class NanoGPTPeer:
-    """nanoGPT's train.py loop (CPU, float32, no compile), advanced block by block."""
-
-    def __init__(self, args, root: str, vocab: int):
-        self.args, self.root, self.iter, self.best_val = args, root, 0, 1e9
-        self.step_times: list[float] = []
-        self.evaluated: set[int] = set()
-        self.wall = 0.0
-        self.val_loss = None
-        t0 = time.perf_counter()
-        with torch.random.fork_rng(devices=[]):  # the peer's RNG stream never touches the stage's
-            torch.manual_seed(1337)
-            self.model = NanoGPT(vocab, args.block_size, args.n_layer, args.n_head, args.n_embd, args.peer_dropout)
-            params = [p for p in self.model.parameters() if p.requires_grad]
-            groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1}, {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
-            self.optimizer = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99))  # fused only on cuda in nanoGPT
-            self.X, self.Y = self.get_batch("train")
-            self.rng = torch.get_rng_state()
-        self.wall += time.perf_counter() - t0
-
-    def get_batch(self, split: str):
-        data = np.memmap(os.path.join(self.root, f"tokenized/shards/{split}-00000.bin"), dtype=np.uint16, mode="r")
-        ix = torch.randint(len(data) - self.args.block_size, (self.args.batch_size,))
-        x = torch.stack([torch.from_numpy((data[i : i + self.args.block_size]).astype(np.int64)) for i in ix])
-        y = torch.stack([torch.from_numpy((data[i + 1 : i + 1 + self.args.block_size]).astype(np.int64)) for i in ix])
-        return x, y
-
-    def get_lr(self, it: int) -> float:
-        lr, min_lr, warmup, decay_iters = 1e-3, 1e-4, 100, self.args.max_iters
-        if it < warmup:
-            return lr * (it + 1) / (warmup + 1)
-        if it > decay_iters:
-            return min_lr
-        return min_lr + 0.5 * (1.0 + math.cos(math.pi * (it - warmup) / max(1, decay_iters - warmup))) * (lr - min_lr)
-
-    @torch.no_grad()
-    def estimate_loss(self) -> dict:
-        out = {}
-        self.model.eval()
-        for split in ("train", "val"):
-            losses = torch.zeros(self.args.peer_eval_iters)
-            for k in range(self.args.peer_eval_iters):
-                X, Y = self.get_batch(split)
-                losses[k] = self.model(X, Y)[1].item()
-            out[split] = losses.mean().item()
-        self.model.train()
-        return out
-
-    def advance(self, until: int) -> None:
-        """Run nanoGPT's loop from self.iter up to `until` (exclusive), evaluating every eval_interval."""
-        t0 = time.perf_counter()
-        with torch.random.fork_rng(devices=[]):
-            torch.set_rng_state(self.rng)
-            while True:
-                it = self.iter
-                for group in self.optimizer.param_groups:
-                    group["lr"] = self.get_lr(it)
-                if it % self.args.eval_interval == 0 and it not in self.evaluated:
-                    self.evaluated.add(it)
-                    losses = self.estimate_loss()
-                    self.val_loss = losses["val"]
-                    if losses["val"] < self.best_val:
-                        self.best_val = losses["val"]
-                        if it > 0:
-                            state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "iter_num": it, "best_val_loss": self.best_val}
-                            torch.save(state, os.path.join(self.root, "nanogpt-ckpt.pt"))
-                if it >= until or it == self.args.max_iters:
-                    break
-                s0 = time.perf_counter()
-                _, loss = self.model(self.X, self.Y)
-                self.X, self.Y = self.get_batch("train")  # nanoGPT prefetches the next batch here
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-                self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.item()  # nanoGPT's log_interval=1 read-out
-                self.step_times.append(time.perf_counter() - s0)
-                self.iter += 1
-            self.rng = torch.get_rng_state()
-        self.wall += time.perf_counter() - t0
+def nanogpt_command(args, checkout: Path, out_dir: str) -> list[str]:
+    flags = dict(device="cpu", compile=False, eval_iters=args.eval_iters, log_interval=1, block_size=args.block_size, batch_size=args.batch_size,
+                 n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd, max_iters=args.max_iters, lr_decay_iters=args.max_iters,
+                 dropout=0.0, eval_interval=args.eval_interval, out_dir=out_dir)  # fmt: skip
+    argv = [str(checkout / "train.py"), str(checkout / "config" / "train_shakespeare_char.py"), *(f"--{k}={v}" for k, v in flags.items())]
+    if args.clock == "cpu":  # its own train.py, unchanged, with time.time reading this process's CPU clock
+        run = f"import runpy, sys, time; time.time = time.process_time; sys.argv = {argv!r}; sys.path.insert(0, {str(checkout)!r}); runpy.run_path(sys.argv[0], run_name='__main__')"
+        return [sys.executable, "-c", run]
+    return [sys.executable, *argv]
 
 
-# ---- end of peer ----
+def run_nanogpt(args, folder: Path, bytes_per_token: float) -> dict:
+    checkout = Path(args.nanogpt).resolve()
+    cwd = folder / "nanogpt"
+    if not (cwd / "configurator.py").exists():
+        (cwd / "configurator.py").symlink_to(checkout / "configurator.py")
+    out, wall, cpu = timed_child(nanogpt_command(args, checkout, tempfile.mkdtemp(dir=folder)), str(cwd), args.threads)
+    times, val = [], None
+    for line in out.splitlines():
+        if m := NANOGPT_LINE.match(line):
+            if int(m.group(1)) % args.eval_interval:  # iterations that also evaluated are not a training step's time
+                times.append(float(m.group(3)))
+        elif m := NANOGPT_EVAL.match(line):
+            val = float(m.group(3))  # its last one is after max_iters steps
+    if not times or val is None:
+        raise RuntimeError(f"nanoGPT's output had no 'iter N: ... time' or 'step N: ... val loss' lines:\n{out[-2000:]}")
+    ms = float(np.mean(times))
+    return {"ms_per_iter": ms, "median_ms_per_iter": float(np.median(times)), "tokens_per_second": args.batch_size * args.block_size / (ms / 1000),
+            "val_loss": val, "val_bpb": val / math.log(2) / bytes_per_token, "wall_s": wall, "cpu_s": cpu}  # fmt: skip
+
+
+def checkout_commit(checkout: str) -> str | None:
+    done = subprocess.run(["git", "-C", checkout, "rev-parse", "HEAD"], capture_output=True, text=True)
+    return done.stdout.strip() or None
+
+
+def child_flags(args) -> list[str]:
+    names = ("n_layer", "n_head", "n_embd", "block_size", "batch_size", "max_iters", "eval_interval", "eval_iters", "threads", "clock")
+    return [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in names]
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "rounds": [round(v, 3) for v in values]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--text", required=True)
-    parser.add_argument("--tokenizer", choices=["byte", "bpe"], default="byte")
-    parser.add_argument("--vocab-size", type=int, default=1024)
+    parser.add_argument("--text", help="the corpus (tinyshakespeare for nanoGPT's shakespeare_char)")
+    parser.add_argument("--chars", type=int, default=0, help="use only the first N characters (0: all)")
+    parser.add_argument("--nanogpt", help="a nanoGPT checkout; without it the peer half is skipped")
     parser.add_argument("--n-layer", type=int, default=4)
     parser.add_argument("--n-head", type=int, default=4)
     parser.add_argument("--n-embd", type=int, default=128)
     parser.add_argument("--block-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=12)
     parser.add_argument("--max-iters", type=int, default=2000)
-    parser.add_argument("--eval-interval", type=int, default=250, help="validation (and checkpoint) every N iterations, nanoGPT's 250")
-    parser.add_argument("--eval-iters", type=int, default=200)
-    parser.add_argument("--dropout", type=float, default=0.0, help="the stage's dropout")
-    parser.add_argument("--peer-dropout", type=float, default=0.0, help="nanoGPT CPU baseline: 0.0 (its GPU config: 0.2)")
-    parser.add_argument("--peer-eval-iters", type=int, default=20, help="nanoGPT CPU baseline: 20")
+    parser.add_argument("--eval-interval", type=int, default=250, help="nanoGPT's shakespeare_char: 250")
+    parser.add_argument("--eval-iters", type=int, default=20, help="nanoGPT's CPU flags: 20")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-peer", action="store_true", help="skip the side-by-side peer; compare with 67 ms/iter (FACTS.md)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations ours, nanoGPT")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="per-iteration clock of both sides; cpu (this process's CPU time, with --threads 1 only) is what a shared machine's load does not inflate")
+    parser.add_argument("--stage-root", help=argparse.SUPPRESS)  # the stage's child process
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.stage_root:
+        return stage_child(args)
+    if not args.text:
+        parser.error("--text is required")
+    if args.clock == "cpu" and args.threads != 1:
+        parser.error("--clock cpu needs --threads 1 (a process's CPU time sums its threads, spinning included)")
+    text = open(args.text, encoding="utf-8").read()
+    text = text[: args.chars] if args.chars else text
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as root:
-        peer = None
-        blocks = []  # per block of eval_interval iterations: the stage's mean ms, then the peer's right after
-
-        def on_record(record: dict) -> None:
-            nonlocal peer
-            if peer is None:  # the shards exist once the stage has started
-                peer = NanoGPTPeer(args, root, Storage(root).read_json("tokenized/manifest.json")["vocab_size"])
-            done = len(peer.step_times)
-            peer.advance(record["iter"] + args.eval_interval)
-            if "ms_per_iter" in record and len(peer.step_times) > done:
-                blocks.append([round(record["ms_per_iter"], 1), round(1000 * float(np.mean(peer.step_times[done:])), 1)])
-
-        stage = run_stage(args, root, None if args.no_peer else on_record)
-    report = {**stage, "threads": torch.get_num_threads()}
+    ours, peer = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = write_char_data(text, folder)
+        for _ in range(args.rounds):
+            ours.append(run_stage(args, folder, data["bytes_per_token"]))
+            if args.nanogpt:
+                peer.append(run_nanogpt(args, folder, data["bytes_per_token"]))
+    report = {"config": {k: v for k, v in vars(args).items() if k not in ("stage_root", "json")}, "data": data, "ours": ours,
+              "load_average_before": load_before, "load_average_after": os.getloadavg()}  # fmt: skip
     if peer:
-        times = np.array(peer.step_times)
-        report |= {
-            "peer": PEER_LABEL,
-            "peer_ms_per_iter": 1000 * float(times.mean()),
-            "peer_ms_per_iter_median": 1000 * float(np.median(times)),
-            "peer_tokens_per_second": args.batch_size * args.block_size / float(times.mean()),
-            "peer_val_loss": peer.val_loss,
-            "peer_val_bpb": peer.val_loss / math.log(2) / stage["bytes_per_token"],
-            "peer_wall_s": peer.wall,
-            "peer_dropout": args.peer_dropout,
-            "peer_eval_iters": args.peer_eval_iters,
-        }
+        report["nanogpt"] = peer
+        report["nanogpt_commit"] = checkout_commit(args.nanogpt)
+        report["nanogpt_command"] = " ".join(nanogpt_command(args, Path(args.nanogpt).resolve(), "<tmp>"))
+        report["tokens_per_second_ratio"] = spread([a["tokens_per_second"] / b["tokens_per_second"] for a, b in zip(ours, peer)])
+        report["cpu_seconds_ratio_peer_over_ours"] = spread([b["cpu_s"] / a["cpu_s"] for a, b in zip(ours, peer)])
+        report["val_bpb"] = {"ours": ours[-1]["val_bpb"], "nanogpt": peer[-1]["val_bpb"]}
     else:
-        report |= {"peer": "nanoGPT 67 ms/iter median (FACTS.md, measured alone earlier)", "peer_ms_per_iter": NANOGPT_CPU_MS}
-    report["speedup_vs_peer"] = report["peer_ms_per_iter"] / stage["ms_per_iter"]
-    if peer:
-        # adjacent blocks share the machine's load; their median ratio resists a burst of load in one block
-        report["blocks_ms_ours_peer"] = blocks
-        report["speedup_vs_peer_median_block"] = float(np.median([b[1] / b[0] for b in blocks])) if blocks else None
-        report["wall_speedup_vs_peer"] = peer.wall / stage["wall_s"]
-    report["load_avg_1m"] = [load_before[0], os.getloadavg()[0]]  # above ~2 (the cores) the timings are contended
-    report["targets"] = {"val_bpb_max": 2.72, "speedup_min": 1.0, "speedup_aim": 1.3}
-    print(json.dumps(report, indent=None if args.json else 2))
+        report["peer_skipped"] = "no --nanogpt checkout given: nanoGPT's half did not run (nothing to compare with)"
+        print(report["peer_skipped"], file=sys.stderr)
+    print(json.dumps(report, indent=2) if args.json else json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -90,3 +90,15 @@ def test_spilled_texts_reads_the_asked_rows_across_files(tmp_path):
 
 def test_verify_threshold_defaults_to_0_8():
     assert DedupParams().verify_threshold == 0.8
+
+
+def test_band_keys_and_candidates_are_the_same_in_row_blocks(monkeypatch):
+    import assets.cleaned.dedup as dedup
+
+    texts = [" ".join(BASE), variant(2), "", variant(10, "y"), other(1), variant(1, "z"), other(2)]
+    signature = HASHER.signatures(texts)
+    whole_keys, whole_pairs = HASHER.band_keys(signature), candidate_pairs(signature, HASHER)
+    assert len(whole_pairs)  # the variants of BASE share buckets
+    monkeypatch.setattr(dedup, "_ROWS", 3)  # blocks of 3 rows: the last one partial
+    assert np.array_equal(HASHER.band_keys(signature), whole_keys)
+    assert np.array_equal(candidate_pairs(signature, HASHER), whole_pairs)
