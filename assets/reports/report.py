@@ -105,7 +105,7 @@ def aggregate(settings: Settings, results: dict[Run, dict], texts: pd.DataFrame,
     ln2 = math.log(2)
     arms = sorted({r.arm for r in results}, key=list(ARMS).index)
     by_arm = {a: [results[r] for r in sorted(results) if r.arm == a] for a in arms}
-    sets = {s: texts["set"].to_numpy() == s for s in ("heldout", "eval_only")}
+    sets = {s: texts["set"].to_numpy() == s for s in ("heldout", "low_quality", "eval_only")}
     qsets = {s: questions["set"].to_numpy() == s for s in SETS}
     scores: dict[str, dict[str, Scores]] = {a: {} for a in arms}
     for a, rs in by_arm.items():

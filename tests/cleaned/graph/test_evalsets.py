@@ -77,7 +77,7 @@ def test_published_evalsets_and_eval_texts(pipeline):
     assert not check["answer_in_distractors"].any() and (check["distractor_count"] == 3).all()
 
 
-def test_documents_the_house_labelled_low_quality_are_never_held_out():
+def test_held_out_documents_the_house_labelled_low_quality_are_listed_apart():
     import pandas as pd
 
     from assets.cleaned.graph.evalsets import judged_low_quality
@@ -91,7 +91,6 @@ def test_documents_the_house_labelled_low_quality_are_never_held_out():
                         storage_root="unused", params_path="params.yaml", sources_path="sources.yaml")
     low = judged_low_quality(raw, settings)
     assert low == set(raw.loc[raw["meta"].str.contains("spam"), "doc_id"]) and len(low) == 20
-    docs, table = heldout_documents(raw, fraction=0.5, cap=40, seed=1337, judged_low=frozenset(low))
-    picked = docs.loc[docs["source"] == "annotations"]
-    assert len(picked) == 10 and not picked["doc_id"].isin(low).any()  # half of the 20 good ones
-    assert "20 documents labelled low quality" in {r["source"]: r for r in table}["annotations"]["note"]
+    docs, _ = heldout_documents(raw, fraction=0.5, cap=40, seed=1337)
+    picked = set(docs.loc[docs["source"] == "annotations", "doc_id"])
+    assert len(picked) == 20 and 0 < len(picked & low) < 20  # held out as before; the report scores the low ones apart
