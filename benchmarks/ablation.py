@@ -32,8 +32,8 @@ from pathlib import Path
 import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
-FULL = {"train": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 32, "max_iters": 1800, "warmup_iters": 50,
-                  "eval_interval": 300, "checkpoint_interval": 600}}
+FULL = {"train": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 32, "max_iters": 2000, "warmup_iters": 50,
+                  "eval_interval": 400, "checkpoint_interval": 1000}}
 TINY = {"graph": {"heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
         "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
         "evaluate": {"max_canary_exposure": 30.0, "exposure_candidates": 200, "extraction_prompts": 30, "sample_tokens": 8},
@@ -126,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     home.mkdir()
     shutil.copy(PROJECT / ".dagster" / "dagster.yaml", home)
     env = {**os.environ, "ATELIER_PARAMS": str(out / "params.yaml"), "ATELIER_SOURCES": str(out / "house" / "sources.yaml"),
-           "ATELIER_STORAGE": str(out / "data"), "DAGSTER_HOME": str(home), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+           "ATELIER_STORAGE": str(out / "data"), "DAGSTER_HOME": str(home),
+           # spawned training processes import the project from this checkout, not another install
+           "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.time()
     with open(out / "chain.log", "w") as log:
         code = subprocess.call([sys.executable, "-m", "orchestration.stage", "all"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
