@@ -12,9 +12,11 @@ and ablation.md: the verdict, each arm's figures with 95% intervals, and the tar
 checked on the intervals (known-QA acc of curated+graph >= 0.8; its lead over raw and its lower
 held-out bits per byte, each with an interval excluding 0).
 
-Full size, by arithmetic in tokens (timings on a shared machine are inflated; ~12k tokens/s is the
-trainer's speed measured alone on these 2 cores at 4 layers x 128): 9 runs x 1,800 iterations x
-2,048 tokens = 33M tokens, ~46 minutes, plus ~10 for the rest of the chain and scoring 9 models.
+Full size, by arithmetic in tokens (timings on a shared machine are inflated): 9 runs x 2,000
+iterations x 2,048 tokens = 37M tokens; three single-thread runs side by side (train.parallel_runs)
+measured ~6.2k tokens/s each on these 2 cores, ~18.6k together: ~33 minutes of training, plus ~8 for
+the rest of the chain, the checkpoint gates and scoring 9 models. The output lists each stage's
+seconds and each run's measured tokens/s, so the arithmetic can be checked on another machine.
 """
 
 from __future__ import annotations
