@@ -12,9 +12,11 @@ and ablation.md: the verdict, each arm's figures with 95% intervals, and the tar
 checked on the intervals (known-QA acc of curated+graph >= 0.8; its lead over raw and its lower
 held-out bits per byte, each with an interval excluding 0).
 
-Full size, by arithmetic in tokens (timings on a shared machine are inflated; ~12k tokens/s is the
-trainer's speed measured alone on these 2 cores at 4 layers x 128): 9 runs x 1,800 iterations x
-2,048 tokens = 33M tokens, ~46 minutes, plus ~10 for the rest of the chain and scoring 9 models.
+Full size, by arithmetic in tokens (timings on a shared machine are inflated): 9 runs x 2,000
+iterations x 2,048 tokens = 37M tokens; three single-thread runs side by side (train.parallel_runs)
+measured ~6.2k tokens/s each on these 2 cores, ~18.6k together: ~33 minutes of training, plus ~8 for
+the rest of the chain, the checkpoint gates and scoring 9 models. The output lists each stage's
+seconds and each run's measured tokens/s, so the arithmetic can be checked on another machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,9 +34,9 @@ from pathlib import Path
 import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
-FULL = {"train": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 32, "max_iters": 1800, "warmup_iters": 50,
-                  "eval_interval": 300, "checkpoint_interval": 600}}
-TINY = {"graph": {"min_questions": 50, "heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
+FULL = {"train": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "batch_size": 32, "max_iters": 2000, "warmup_iters": 50,
+                  "eval_interval": 400, "checkpoint_interval": 1000}}
+TINY = {"graph": {"heldout_docs_per_source": 5, "heldout_fraction_per_source": 0.2, "known_questions": 60},
         "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
         "evaluate": {"max_canary_exposure": 30.0, "exposure_candidates": 200, "extraction_prompts": 30, "sample_tokens": 8},
         "train": {"n_layer": 2, "n_head": 2, "n_embd": 64, "max_iters": 40, "eval_interval": 20, "eval_iters": 4, "batch_size": 8,
@@ -77,7 +80,27 @@ def markdown(result: dict) -> str:
     ci = lambda a, k: f"{m[a][k]:.3f} [{m[a][k + '_lo']:.3f}, {m[a][k + '_hi']:.3f}]" if k in m.get(a, {}) else ""  # noqa: E731
     lines += [f"| {a} | {ci(a, 'known_acc')} | {ci(a, 'known_exact_match')} | {ci(a, 'unseen_acc')} | {ci(a, 'bits_per_byte')} |"
               for a in ("raw", "curated", "curated_graph") if a in m]
+    lines += ["", "Where the time went (seconds per stage): " + ", ".join(f"{k} {v:.0f}" for k, v in result.get("stage_seconds", {}).items()),
+              "", "| run | tokens | training tokens/s (median) |", "|---|---|---|"]
+    lines += [f"| {r['run']} | {r['tokens']:,} | {r['tokens_per_second']} |" for r in result.get("throughput", [])]
     return "\n".join(lines + ["", f"Full report: {result['report']}", ""])
+
+
+def throughput(data: Path) -> list[dict]:
+    """Per run: tokens trained and the median training tokens/s its records measured."""
+    rows = []
+    for config in sorted((data / "checkpoints").glob("*/s*/config.json")):
+        records = [json.loads(line) for line in (config.parent / "metrics.jsonl").read_text().splitlines() if line.strip()]
+        speeds = sorted(r["tokens_per_second"] for r in records if "tokens_per_second" in r)
+        rows.append({"run": f"{config.parent.parent.name}-{config.parent.name}", "tokens": json.loads(config.read_text()).get("tokens"),
+                     "tokens_per_second": round(speeds[len(speeds) // 2]) if speeds else None})
+    return rows
+
+
+def stage_seconds(log: Path) -> dict[str, float]:
+    """Each stage's seconds from the runner's closing summaries (`<stage>  ok  <seconds>`)."""
+    found = re.findall(r"^(raw|cleaned|tokenized|checkpoints|reports) +(?:ok|failed) +([0-9.]+)$", log.read_text(errors="replace"), re.M)
+    return {stage: float(seconds) for stage, seconds in found}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     home.mkdir()
     shutil.copy(PROJECT / ".dagster" / "dagster.yaml", home)
     env = {**os.environ, "ATELIER_PARAMS": str(out / "params.yaml"), "ATELIER_SOURCES": str(out / "house" / "sources.yaml"),
-           "ATELIER_STORAGE": str(out / "data"), "DAGSTER_HOME": str(home), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+           "ATELIER_STORAGE": str(out / "data"), "DAGSTER_HOME": str(home),
+           # spawned training processes import the project from this checkout, not another install
+           "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.time()
     with open(out / "chain.log", "w") as log:
         code = subprocess.call([sys.executable, "-m", "orchestration.stage", "all"], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -123,6 +148,7 @@ def write_result(out: Path, run: dict) -> int:
     result = {**run, "verdict": metrics["verdict"]["sentence"], "targets": targets(metrics), "report": str(out / "data" / "reports" / "report.html"),
               "metrics": {a: metrics[a] for a in ("raw", "curated", "curated_graph") if a in metrics}}
     result["metrics"]["differences"] = metrics["differences"]
+    result["throughput"], result["stage_seconds"] = throughput(out / "data"), stage_seconds(out / "chain.log")
     (out / "ablation.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     (out / "ablation.md").write_text(markdown(result))
     print(markdown(result))

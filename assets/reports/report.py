@@ -47,6 +47,13 @@ PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
 PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE), (FINETUNED, DEFAULT)]  # finetuned: at equal house tokens
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
+FIGURE_NAMES = {  # how the report's tables name metrics.json's figures
+    "bits_per_byte": "held-out bits per byte (headline; lower is better)",
+    "low_quality_bits_per_byte": "held-out documents the house labelled low quality, bits per byte (not the headline)",
+    "eval_only_bits_per_byte": "evaluation-only documents, bits per byte",
+    "in_distribution_bits_per_byte": "own validation split, bits per byte (in-distribution, not comparable)",
+    **{f"{s}_{f}": f"{s} questions, {f.replace('_', ' ')}" for s in SETS for f in ("acc", "acc_norm", "exact_match")},
+}
 NO_QUESTIONS_WORDS = "No knowledge questions: no source maps a catalog onto the graph (`entities` in the sources file)."
 
 
@@ -106,7 +113,7 @@ def aggregate(settings: Settings, results: dict[Run, dict], texts: pd.DataFrame,
     ln2 = math.log(2)
     arms = sorted({r.arm for r in results}, key=list(ARMS).index)
     by_arm = {a: [results[r] for r in sorted(results) if r.arm == a] for a in arms}
-    sets = {s: texts["set"].to_numpy() == s for s in ("heldout", "eval_only")}
+    sets = {s: texts["set"].to_numpy() == s for s in ("heldout", "low_quality", "eval_only")}
     qsets = {s: questions["set"].to_numpy() == s for s in SETS}
     scores: dict[str, dict[str, Scores]] = {a: {} for a in arms}
     for a, rs in by_arm.items():
@@ -170,7 +177,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     seeds = settings.params.train.seeds
     ledger = storage.read_json(LEDGER)
     out_metrics = {
-        "verdict": {"sentence": verdict.sentence(metrics, differences, rows, budget, seeds), "findings": rows, "blocking": p.block_on_verdict},
+        "verdict": {"sentence": verdict.sentence(metrics, differences, rows, budget, seeds, chance.get("known")), "findings": rows, "blocking": p.block_on_verdict},
         **metrics,
         "differences": differences,
         "qa": {s: {"questions": int((questions["set"] == s).sum()), "chance": chance[s]} for s in chance},
@@ -237,9 +244,9 @@ def _with_ci(m: dict, key: str) -> str:
 def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFrame, results: dict) -> str:
     arms = [a for a in ARMS if a in metrics]
     figures = [k for k in metrics[arms[0]] if f"{k}_lo" in metrics[arms[0]]] if arms else []
-    compare = [{"figure": k, **{label(a): _with_ci(metrics[a], k) for a in arms}} for k in figures]
+    compare = [{"figure": FIGURE_NAMES.get(k, k), **{label(a): _with_ci(metrics[a], k) for a in arms}} for k in figures]
     compare += [{"figure": k, **{label(a): metrics[a][k] for a in arms}} for k in ("canary_max_exposure", "extracted", "final_val_loss", "parameters", "seeds")]
-    differences = [{"difference": pair.replace(DEFAULT, label(DEFAULT)), "figure": k, "mean": v["mean"], "95% interval": f"[{v['lo']:.3f}, {v['hi']:.3f}]"}
+    differences = [{"difference": pair.replace(DEFAULT, label(DEFAULT)), "figure": FIGURE_NAMES.get(k, k), "mean": v["mean"], "95% interval": f"[{v['lo']:.3f}, {v['hi']:.3f}]"}
                    for pair, figs in metrics["differences"].items() for k, v in figs.items()]
     by_relation = []
     for s in SETS:
@@ -268,7 +275,9 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         *([("lm-evaluation-harness beside ours (each run's transformers export, the same items)", html.table(beside.rows(metrics)))] if "harness" in metrics else []),
         ("Knowledge questions per relation (acc, mean over seeds)", qa_intro + html.table(by_relation)),
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
-        ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows)),
+        ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows) + html.paragraph(
+            f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were labelled low quality by the house's experts (spam, empty "
+            "marketing copy): they are scored apart, as 'held-out documents the house labelled low quality', not in the headline bits per byte.")),
         ("In-distribution: each arm's own validation split (not comparable across arms)", html.table(in_dist)),
         ("Canary exposure", html.table(canary_rows)),
         ("Client-data extraction attack", html.table(extraction_rows)),

@@ -41,8 +41,8 @@ def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: fl
 
     if DEFAULT in metrics and "known_acc" in metrics[DEFAULT]:  # no mapped catalog: no question to ask
         m = metrics[DEFAULT]
-        add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance, f"{cg} answers known questions above chance ({_pct(chance)})",
-            f"{_ci_pct(m, 'known_acc')}", True)
+        add("known_above_chance", m["known_acc_lo"] - chance > min_qa_over_chance, f"{cg} answers known questions above chance",
+            f"{_ci_pct(m, 'known_acc')}, chance {_pct(chance)}", True)
     for other in [a for a in metrics if a != DEFAULT]:
         d = differences.get(f"{DEFAULT} - {other}")
         if not d:
@@ -61,7 +61,7 @@ def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: fl
     return rows
 
 
-def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optional[int], seeds: int) -> str:
+def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optional[int], seeds: int, chance: Optional[float] = None) -> str:
     """The report's first line: figures with intervals, then what they mean."""
     if DEFAULT not in metrics:
         return f"No verdict: the {label(DEFAULT)} arm was not evaluated (see the integrity table)."
@@ -69,17 +69,21 @@ def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optiona
     budget = f"{tokens:,} training tokens per model, " if tokens else ""
     start = f"At equal compute ({budget}{seeds} seed{'s' if seeds != 1 else ''} per arm), the {label(DEFAULT)} model"
     if "known_acc" in m:
-        parts = [f"{start} answers {_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings"]
+        odds = f" (chance {_pct(chance)})" if chance else ""
+        parts = [f"{start} answers {_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings{odds}"]
         parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT and "known_acc" in metrics[a]]
     else:
         parts = [f"{start} was asked no catalog question (no source maps a catalog onto the graph)"]
     text = ", ".join(parts) + f"; held-out bits per byte {_ci(m, 'bits_per_byte')}"
     if BASELINE in metrics:
         text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"
-    text += "."
-    failed = [r for r in rows if r["gated"] and not r["holds"]]
+    text += " (lower is better)."
+    gated = [r for r in rows if r["gated"]]
+    shown, failed = [r for r in gated if r["holds"]], [r for r in gated if not r["holds"]]
     if failed:
+        if shown:
+            text += " Shown at 95%: " + "; ".join(f"{r['claim']} ({r['evidence']})" for r in shown) + "."
         text += " Not shown on this house at 95%: " + "; ".join(f"{r['claim']} ({r['evidence']})" for r in failed) + "."
-    elif any(r["gated"] for r in rows):
+    elif gated:
         text += " Every headline finding holds on its 95% interval."
     return text

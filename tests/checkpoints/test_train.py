@@ -82,3 +82,16 @@ def test_seed_replicates_are_keyed_declared_and_reproducible(tokenized_root, tmp
     train.build_checkpoints(settings, a, ["raw-s1"])
     train.build_checkpoints(settings, b, ["raw-s1"])
     assert a.read_bytes("checkpoints/raw/s1/model.safetensors") == b.read_bytes("checkpoints/raw/s1/model.safetensors")
+
+
+def test_runs_trained_side_by_side_equal_runs_trained_in_turn(tokenized_root, tmp_path):
+    settings = make_settings(tokenized_root, max_iters=5, eval_interval=5)
+    side = make_settings(tokenized_root, max_iters=5, eval_interval=5, parallel_runs=2)
+    a, b = Storage(str(tmp_path / "a")), Storage(str(tmp_path / "b"))
+    logged = []
+    keys = ["raw-s0", "curated_graph-s0"]
+    assert train.build_checkpoints(settings, a, keys).keys() == train.build_checkpoints(side, b, keys, logged.append).keys()
+    for key in keys:
+        folder = parse(key).folder
+        assert a.read_bytes(f"{folder}/model.safetensors") == b.read_bytes(f"{folder}/model.safetensors")
+    assert {r["run"] for r in logged} == set(keys) and all("val_loss" in r for r in logged)

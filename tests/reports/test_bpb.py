@@ -55,3 +55,22 @@ def test_summarize_refuses_nothing_to_score():
 
     with pytest.raises(ValueError, match="no bytes"):
         summarize(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def test_held_out_documents_the_house_labelled_low_quality_are_a_set_apart(tmp_path):
+    import pandas as pd
+    import pyarrow as pa
+
+    from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_LOW
+    from assets.cleaned.schema import CORPUS_SCHEMA
+    from assets.core.storage import Storage
+    from assets.reports.heldout import independent_texts
+
+    storage = Storage(str(tmp_path))
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c"], "source": ["notes", "annotations", "annotations"],
+                         "text": ["The edge is painted by hand.", "CHEAP replica bags!!! casino bonus", "Stitch length is seven per centimetre."]})
+    storage.write_parquet(f"{HELDOUT_DOCS}/part-00000.parquet", pa.Table.from_pandas(docs.reindex(columns=CORPUS_SCHEMA.names), schema=CORPUS_SCHEMA, preserve_index=False))
+    assert set(independent_texts(storage, 10)["set"]) == {"heldout"}  # an evalsets from before the list: all headline
+    storage.write_json(HELDOUT_LOW, ["b"])
+    texts = independent_texts(storage, 10)
+    assert texts.set_index("doc_id")["set"].to_dict() == {"a": "heldout", "b": "low_quality", "c": "heldout"}

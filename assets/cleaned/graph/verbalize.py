@@ -48,17 +48,31 @@ class _Phrasings(dict):
 
 
 TEMPLATES = _Phrasings({
-    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{d} is the material of {s}."],
-    "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans apply {d} to {s}.", "The making of {s} calls for {d}."],
-    "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{d} includes {s}."],
-    "crafted_in": ["{s} is crafted in {d}.", "{s} comes out of {d}.", "{d} produces {s}."],
-    "crafted_by": ["{s} is made by {d}.", "{d} makes {s} by hand.", "{s} is the work of {d}."],
-    "designed_by": ["{s} was designed by {d}.", "{d} designed {s}.", "{s} is a design by {d}."],
-    "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{d} is where {s} works."],
-    "practices": ["{s} practises {d}.", "{s} is skilled in {d}.", "{d} is a speciality of {s}."],
-    "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "In {d} you will find {s}."],
-})
-# The word a node's type adds after its name, unless the name already says it.
+    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{d} is the material of {s}.",
+                "{s} is fashioned in {d}.", "Made of {d}, {s} ages well.", "{s}: {d}, selected by the workshop.",
+                "Touch {s} and you feel {d}.", "The house makes {s} from {d}.", "Its material is {d}: {s}.", "The material of {s} is {d}."],
+    "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans apply {d} to {s}.", "The making of {s} calls for {d}.",
+                       "{d} gives {s} its character.", "{s} owes its finish to {d}.", "On {s}, the workshop uses {d}.",
+                       "Look closely at {s} to see {d}.", "{s} shows the art of {d}.", "The finish of {s} is {d}.", "No piece like {s} skips {d}."],
+    "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{d} includes {s}.", "{s} joins {d}.",
+                "Within {d} sits {s}.", "{s} appears in {d}.", "{d} lists {s}.", "{s} was presented with {d}.",
+                "Among the pieces of {d} is {s}.", "{s}, from {d}, is in the boutiques.", "The collection of {s} is {d}."],
+    "crafted_in": ["{s} is crafted in {d}.", "{s} comes out of {d}.", "{d} produces {s}.", "{s} is assembled at {d}.",
+                   "At {d}, artisans build {s}.", "{s} leaves {d} finished by hand.", "{d} is where {s} is made.",
+                   "{s} is born in {d}.", "{s} is a piece from {d}.", "The workbenches of {d} turn out {s}.", "The workshop of {s} is {d}."],
+    "crafted_by": ["{s} is made by {d}.", "{d} makes {s} by hand.", "{s} is the work of {d}.", "{d} crafts {s}.",
+                   "{s} is handmade by {d}.", "{s} is signed by {d}.", "{d} is the artisan of {s}.",
+                   "{s} comes from the bench of {d}.", "It is {d} who makes {s}.", "The artisan of {s} is {d}.", "{s} was made by {d}."],
+    "designed_by": ["{s} was designed by {d}.", "{d} designed {s}.", "{s} is a design by {d}.", "{d} drew {s}.",
+                    "{s} was imagined by {d}.", "{s} carries the signature of {d}.", "{d} is the designer of {s}.",
+                    "The first sketch of {s} came from {d}.", "{s} is a creation of {d}.", "{d} conceived {s}.", "The designer of {s} is {d}."],
+    "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{d} is where {s} works.", "{s} has a bench at {d}.",
+                 "At {d} you can meet {s}.", "{s} spends the day at {d}."],
+    "practices": ["{s} practises {d}.", "{s} is skilled in {d}.", "{d} is a speciality of {s}.", "{s} is a master of {d}.",
+                  "{s} teaches {d}.", "{s} has long practised {d}."],
+    "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "In {d} you will find {s}.", "{s} is based in {d}.",
+                   "{s} opened its doors in {d}.", "{d} is home to {s}."],
+})# The word a node's type adds after its name, unless the name already says it.
 SUFFIX = {"collection": ("collection", ("collection",)), "workshop": ("workshop", ("workshop", "atelier")),
           "boutique": ("boutique", ("boutique", "store", "maison"))}
 

@@ -75,3 +75,22 @@ def test_published_evalsets_and_eval_texts(pipeline):
     assert sum(r["held_out"] for r in evalsets.read_heldout_sources(settings.storage)) == meta["evalsets"]["heldout_documents"]
     check = evalsets.gate_tables(settings.storage, settings)["cleaned_evalsets"]
     assert not check["answer_in_distractors"].any() and (check["distractor_count"] == 3).all()
+
+
+def test_held_out_documents_the_house_labelled_low_quality_are_listed_apart():
+    import pandas as pd
+
+    from assets.cleaned.graph.evalsets import judged_low_quality
+    from assets.core.settings import Params, Settings, SourcesFile
+    from tests.cleaned.graph.house import _doc
+
+    notes = [_doc("annotations", "annotation", f"Workshop note {i}: the edge is painted by hand in three coats.", i + 1,
+                  {"label": "good" if i % 2 else "spam"}) for i in range(40)]
+    raw = pd.concat([raw_frame(house_raw()), pd.DataFrame(notes)], ignore_index=True)
+    settings = Settings(params=Params(), sources_file=SourcesFile(sources=[{"name": "annotations", "uri": "x/*.json", "format": "labelstudio", "rights": "train", "pii": "none", "kind": "annotation"}]),
+                        storage_root="unused", params_path="params.yaml", sources_path="sources.yaml")
+    low = judged_low_quality(raw, settings)
+    assert low == set(raw.loc[raw["meta"].str.contains("spam"), "doc_id"]) and len(low) == 20
+    docs, _ = heldout_documents(raw, fraction=0.5, cap=40, seed=1337)
+    picked = set(docs.loc[docs["source"] == "annotations", "doc_id"])
+    assert len(picked) == 20 and 0 < len(picked & low) < 20  # held out as before; the report scores the low ones apart
