@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import markdown_table
+from assets.core.dagster_stage import table
 from assets.core.staging import close_area, holds, staged_partition_keys
 from assets.core.gate import Gate
 from orchestration import gx
@@ -59,7 +59,7 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
             description=("failed: " + "; ".join(failures)) if failures else "all expectations passed",
             metadata={
                 "suites": dg.MetadataValue.json({o.suite: {"success": o.success, "rows": o.rows} for o in outcomes}),
-                "expectations": dg.MetadataValue.md(markdown_table(rows)),
+                "expectations": table(rows),
                 "failed_expectations": dg.MetadataValue.json(failures),
                 "failing_rows": dg.MetadataValue.json(failing_rows),
                 "parameters": dg.MetadataValue.json(parameters),

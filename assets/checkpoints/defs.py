@@ -13,7 +13,7 @@ import os
 import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
+from assets.core.dagster_stage import open_stage, table
 from assets.core.settings import load_settings
 from assets.core.gate import Gate
 from assets.checkpoints import hf_export, runs, train, worker
@@ -42,9 +42,8 @@ RUNS = dg.StaticPartitionsDefinition(runs.partition_keys(load_settings()))
     description="GPTs pre-trained from scratch, one per arm (raw, curated, curated+graph) and seed, at equal compute: the ablation.",
 )
 def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipes_subprocess_client: dg.PipesSubprocessClient) -> dg.MaterializeResult:
-    settings = atelier.load()
-    keys = partition_keys(context)
-    area = staging_area(context, settings, "checkpoints", keys)
+    stage = open_stage(context, atelier, "checkpoints")
+    settings, area = stage.settings, stage.area
     nproc, nnodes, rdzv = _launch_settings()
 
     def log(record: dict) -> None:
@@ -55,15 +54,13 @@ def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipe
         invocation = pipes_subprocess_client.run(command=command, context=context, env={**os.environ, **worker.torchrun_env(settings, nproc)})
         return {k: v.value for k, v in invocation.get_materialize_result().metadata.items()}
 
-    summaries = train.build_checkpoints(settings, area, keys, log, launch=torchrun if nproc * nnodes > 1 else None)
+    summaries = train.build_checkpoints(settings, area, stage.keys, log, launch=torchrun if nproc * nnodes > 1 else None)
     rows = [{"run": key, **{k: v for k, v in s.items() if isinstance(v, (int, float, str)) and k != "run"}} for key, s in summaries.items()]
-    return dg.MaterializeResult(
-        metadata={
-            "runs": dg.MetadataValue.md(markdown_table(rows)),
-            **{f"{key}_final_val_loss": s.get("final_val_loss") for key, s in summaries.items()},
-            "processes": nproc * nnodes,
-        }
-    )
+    return stage.result({
+        "runs": table(rows),
+        **{f"{key}_final_val_loss": s.get("final_val_loss") for key, s in summaries.items()},
+        "processes": nproc * nnodes,
+    })
 
 
 @dg.asset(
@@ -77,11 +74,9 @@ def checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings, pipe
     description="Each checkpoint as a Hugging Face transformers folder (checkpoints/<arm>/hf/: GPT2LMHeadModel, tokenizer, model card), gated on reproducing our logits.",
 )
 def hf_checkpoint(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
-    settings = atelier.load()
-    keys = partition_keys(context)
-    area = staging_area(context, settings, hf_export.STAGE, keys)
-    exports = hf_export.export_runs(settings, area, keys)
-    return dg.MaterializeResult(metadata={"exports": dg.MetadataValue.md(markdown_table([{**e, "files": ", ".join(e["files"])} for e in exports]))})
+    stage = open_stage(context, atelier, hf_export.STAGE)
+    exports = hf_export.export_runs(stage.settings, stage.area, stage.keys)
+    return stage.result({"exports": table([{**e, "files": ", ".join(e["files"])} for e in exports])})
 
 
 GATES = [

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from assets.core.ledger import Ledger
+from assets.core.progress import progress
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.cleaned.context import PrivacyContext
@@ -34,7 +35,7 @@ from assets.cleaned.ranking import deduplicate
 from assets.cleaned.reasons import position
 from assets.cleaned.schema import as_corpus
 from assets.cleaned.steps import run_steps
-from assets.cleaned.worker import Worker, raw_batches, run_batches
+from assets.cleaned.worker import Worker, raw_batches, raw_rows, run_batches
 from assets.cleaned.write import spill, write_sorted
 from assets.raw.ingest import read_quarantine
 
@@ -67,7 +68,9 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
                 yield batch
 
         batches = counted(raw_batches(settings, settings.params.clean.batch_size, partition_keys))
+        bar = progress(raw_rows(settings, partition_keys), "curate documents")
         for result in run_batches(Worker(settings, context, folder), batches):
+            bar.update(result["documents"])
             for source, reason, count in result["removed"]:
                 ledger.removed(source, reason, count)
             removals.append(result["removals"])
@@ -120,7 +123,7 @@ def build_raw_recipe(settings: Settings, out: Storage, steps: Sequence = ()) -> 
     ledger = Ledger()
     folder = tempfile.mkdtemp(prefix="atelier-raw-recipe-")
     try:
-        files = []
+        files, bar = [], progress(raw_rows(settings), "raw recipe documents")
         for batch in raw_batches(settings, settings.params.clean.batch_size):
             docs = batch.to_pandas()
             for source, count in docs["source"].value_counts().items():
@@ -131,6 +134,7 @@ def build_raw_recipe(settings: Settings, out: Storage, steps: Sequence = ()) -> 
                 ledger.kept(source, int(count))
             if len(docs):
                 files.append(spill(folder, as_corpus(docs), "raw"))
+            bar.update(batch.num_rows)
         rows = write_sorted(out, f"{RAW_RECIPE}/part-00000.parquet", files, [], folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

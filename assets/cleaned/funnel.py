@@ -3,9 +3,9 @@ documents in -> quarantined -> removed (by reason, in pipeline order) -> kept.""
 
 from __future__ import annotations
 
-import io
-
 from assets.cleaned.reasons import REASONS, position, step_of
+from assets.core.figures import png, pyplot
+from assets.core.markdown import markdown_table
 
 
 def funnel_rows(books: dict) -> list[tuple[str, int, int]]:
@@ -23,30 +23,20 @@ def funnel_rows(books: dict) -> list[tuple[str, int, int]]:
 
 
 def funnel_markdown(books: dict) -> str:
-    lines = ["| stage | removed | remaining |", "| --- | ---: | ---: |"]
-    lines += [f"| {stage} | {out} | {left} |" for stage, out, left in funnel_rows(books)]
-    lines += ["", "| source | in | kept | removed | quarantined |", "| --- | ---: | ---: | ---: | ---: |"]
-    for name, book in books.get("sources", {}).items():
-        lines.append(f"| {name} | {book['documents_in']} | {book['kept']} | {sum(book['removed'].values())} | {sum(book['quarantined'].values())} |")
-    return "\n".join(lines)
+    stages = [{"stage": stage, "removed": out, "remaining": left} for stage, out, left in funnel_rows(books)]
+    sources = [{"source": name, "in": book["documents_in"], "kept": book["kept"], "removed": sum(book["removed"].values()),
+                "quarantined": sum(book["quarantined"].values())} for name, book in books.get("sources", {}).items()]
+    return markdown_table(stages) + "\n" + markdown_table(sources)
 
 
 def funnel_png(books: dict) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     rows = funnel_rows(books)
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.2))
     ax.barh([r[0] for r in rows][::-1], [r[2] for r in rows][::-1], color="#4c72b0")
     ax.set_xlabel("documents remaining")
     ax.set_title("cleaned: curation funnel")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})  # no version stamp: same books, same bytes
-    plt.close(fig)
-    return buffer.getvalue()
+    return png(fig, dpi=100)
 
 
 def source_records(books: dict) -> list[dict]:
@@ -66,11 +56,7 @@ def source_records(books: dict) -> list[dict]:
 
 def source_png(books: dict) -> bytes:
     """A stacked horizontal bar per source: kept, then each removal step, in pipeline order."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     records = source_records(books)
     sources = list(books["sources"])
     stages = ["kept", "quarantined", *REASONS] + sorted({r["stage"] for r in records} - {"kept", "quarantined", *REASONS})
@@ -87,8 +73,4 @@ def source_png(books: dict) -> bytes:
     ax.set_xlabel("documents")
     ax.set_title("cleaned: each source's documents, kept and removed by step")
     ax.legend(fontsize=7, loc="lower right", ncol=2)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png(fig, dpi=100)

@@ -31,13 +31,24 @@ from assets.cleaned.write import spill
 from assets.raw.ingest import documents_dir
 
 
-def raw_batches(settings: Settings, batch_size: int, partition_keys: Optional[Sequence[str]] = None) -> Iterator[pa.RecordBatch]:
-    storage = settings.storage
+def raw_files(settings: Settings, partition_keys: Optional[Sequence[str]] = None) -> list[str]:
     names = list(partition_keys) if partition_keys else [s.name for s in settings.sources]
-    for name in names:
-        for path in storage.parquet_files(documents_dir(name)):
-            with storage.open(path) as handle:
-                yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_size)
+    return [path for name in names for path in settings.storage.parquet_files(documents_dir(name))]
+
+
+def raw_batches(settings: Settings, batch_size: int, partition_keys: Optional[Sequence[str]] = None) -> Iterator[pa.RecordBatch]:
+    for path in raw_files(settings, partition_keys):
+        with settings.storage.open(path) as handle:
+            yield from pq.ParquetFile(handle).iter_batches(batch_size=batch_size)
+
+
+def raw_rows(settings: Settings, partition_keys: Optional[Sequence[str]] = None) -> int:
+    """How many documents raw_batches yields (the Parquet footers' counts: no data read), for the progress bar."""
+    total = 0
+    for path in raw_files(settings, partition_keys):
+        with settings.storage.open(path) as handle:
+            total += pq.ParquetFile(handle).metadata.num_rows
+    return total
 
 
 @dataclass
@@ -67,7 +78,7 @@ class Worker:
         removals.append(evaluation[["doc_id", "source", "kind"]].assign(reason="eval_only"))
         docs = run_steps(docs.loc[docs["rights"] != "eval_only"], self.pipeline.curate, ledger, removals)
         removed = [(s, r, n) for s, book in ledger.books.items() for r, n in book.removed.items()]
-        result = {"removed": removed, "removals": pd.concat(removals, ignore_index=True), "eval": spill(self.spill_folder, as_corpus(evaluation), "eval") if len(evaluation) else None, "spill": None}
+        result = {"documents": batch.num_rows, "removed": removed, "removals": pd.concat(removals, ignore_index=True), "eval": spill(self.spill_folder, as_corpus(evaluation), "eval") if len(evaluation) else None, "spill": None}
         if len(docs):
             result["spill"] = spill(self.spill_folder, as_corpus(docs), "corpus")
             dedup = self.settings.params.clean.dedup

@@ -1,22 +1,49 @@
-"""What every stage's defs.py does around its plain function: find the run's staging area,
-remember which partitions the run covers (the gate reads it), and turn results into metadata.
+"""What every asset of every stage's defs.py does around its plain function, in one place:
 
-Taking the area also takes the run's lease on those partitions and reclaims what dead runs left
+    stage = open_stage(context, atelier, "cleaned_graph")   # settings, partitions, empty staging area
+    return stage.result(graph.build_graph(stage.settings, stage.area))   # its dict as metadata
+
+The asset writes into the staging area only; the stage's Gate (assets/core/gate.py), attached as a
+blocking check by orchestration/gates.py, validates what was staged and publishes it. Opening the
+area also takes the run's lease on its partitions and reclaims what dead runs left
 (assets/core/staging.py); whether a run still runs is Dagster's run status, checked on this host
 against the process itself, since a run killed with SIGKILL never reports its end.
 """
 
 from __future__ import annotations
 
+import base64
 import os
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import dagster as dg
 
 from assets.core import lock
+from assets.core.dagster_resource import AtelierSettings
+from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
 from assets.core.staging import open_area
 from assets.core.storage import Storage
+
+
+class Stage(NamedTuple):
+    """An asset's share of a run: the settings, the partitions it covers (None: unpartitioned)
+    and its staging area."""
+
+    settings: Settings
+    keys: Optional[list[str]]
+    area: Storage
+
+    def result(self, metadata: dict) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata=to_metadata(metadata, self.area))
+
+
+def open_stage(context: dg.AssetExecutionContext, atelier: AtelierSettings, stage: str) -> Stage:
+    """Settings loaded, partitions read and the run's empty staging area for `stage` (the name
+    its Gate gives) opened."""
+    settings = atelier.load()
+    keys = partition_keys(context)
+    return Stage(settings, keys, staging_area(context, settings, stage, keys))
 
 
 def partition_keys(context: dg.AssetExecutionContext) -> Optional[list[str]]:
@@ -67,28 +94,27 @@ def run_liveness(instance: dg.DagsterInstance, me: str, log) -> Callable[[dict],
     return is_live
 
 
-def markdown_table(rows: list[dict]) -> str:
-    if not rows:
-        return "(empty)"
-    headers = list(rows[0])
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(r.get(h, "")) for h in headers) + " |" for r in rows]
-    return "\n".join(lines)
+def table(rows: list[dict]) -> dg.MetadataValue:
+    return dg.MetadataValue.md(markdown_table(rows))
+
+
+def image(png: bytes, name: str) -> dg.MetadataValue:
+    """A PNG shown in the UI's metadata panel (inline: the UI cannot read the storage)."""
+    return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
 def to_metadata(result: dict, area: Storage) -> dict:
-    """A stage's result dict as Dagster metadata: `*_md` strings as markdown, `plot`/`*_plot`
-    (a PNG path in the staged area) embedded as an image, numbers and text as they are,
-    anything else as JSON."""
-    import base64
-
+    """A stage's result dict as Dagster metadata: MetadataValues as they are, `*_md` strings as
+    markdown, `plot`/`*_plot` (a PNG path in the staged area) as an image, numbers and text as
+    they are, anything else as JSON."""
     metadata: dict = {}
     for key, value in result.items():
-        if key.endswith("_md") and isinstance(value, str):
+        if isinstance(value, dg.MetadataValue):
+            metadata[key] = value
+        elif key.endswith("_md") and isinstance(value, str):
             metadata[key[:-3]] = dg.MetadataValue.md(value)
         elif (key == "plot" or key.endswith("_plot")) and isinstance(value, str) and value.endswith(".png"):
-            encoded = base64.b64encode(area.read_bytes(value)).decode()
-            metadata[key] = dg.MetadataValue.md(f"![{key}](data:image/png;base64,{encoded})")
+            metadata[key] = image(area.read_bytes(value), key)
         elif isinstance(value, (bool, int, float, str)) or value is None:
             metadata[key] = value
         else:

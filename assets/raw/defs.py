@@ -12,7 +12,7 @@ dependency order (tests/orchestration/test_automation.py checks the roots stay u
 import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import markdown_table, partition_keys, staging_area
+from assets.core.dagster_stage import open_stage, table
 from assets.core.gate import Gate
 from assets.core.settings import load_settings
 from assets.raw import ingest, registry
@@ -33,12 +33,9 @@ SOURCES = source_partitions()
     description="The sources of sources.yaml: format, rights, personal-data class, and the files behind each uri with a content fingerprint.",
 )
 def source_registry(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
-    settings = atelier.load()
-    area = staging_area(context, settings, "registry", None)
-    rows = registry.build_registry(settings, area)["sources"]
-    return dg.MaterializeResult(
-        metadata={"sources": len(rows), "files": sum(r["files"] for r in rows), "registry": dg.MetadataValue.md(markdown_table(rows))}
-    )
+    stage = open_stage(context, atelier, "registry")
+    rows = registry.build_registry(stage.settings, stage.area)["sources"]
+    return stage.result({"sources": len(rows), "files": sum(r["files"] for r in rows), "registry": table(rows)})
 
 
 @dg.asset(
@@ -50,19 +47,15 @@ def source_registry(context: dg.AssetExecutionContext, atelier: AtelierSettings)
     description="Every input of sources.yaml as documents with rights and PII class; unreadable inputs quarantined.",
 )
 def raw_documents(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
-    settings = atelier.load()
-    keys = partition_keys(context)
-    area = staging_area(context, settings, "raw", keys)
-    summary = ingest.build_raw(settings, area, keys)
+    stage = open_stage(context, atelier, "raw")
+    summary = ingest.build_raw(stage.settings, stage.area, stage.keys)
     rows = [{"source": name, **{k: v for k, v in info.items() if k != "reasons"}, "reasons": info.get("reasons", {})} for name, info in summary.items()]
-    return dg.MaterializeResult(
-        metadata={
-            "documents": sum(r.get("documents", 0) for r in rows),
-            "quarantined": sum(r.get("quarantined", 0) for r in rows),
-            "skipped": sum(sum(r.get("skipped", {}).values()) for r in rows),  # WARC records that are not documents
-            "sources": dg.MetadataValue.md(markdown_table(rows)),
-        }
-    )
+    return stage.result({
+        "documents": sum(r.get("documents", 0) for r in rows),
+        "quarantined": sum(r.get("quarantined", 0) for r in rows),
+        "skipped": sum(sum(r.get("skipped", {}).values()) for r in rows),  # WARC records that are not documents
+        "sources": table(rows),
+    })
 
 
 GATES = [

@@ -3,23 +3,9 @@ configuration, every metric, and what the model is known not to do."""
 
 from __future__ import annotations
 
+from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
 from assets.tokenized.arms import DEFAULT, label
-
-
-def table(rows: list[dict]) -> str:
-    if not rows:
-        return "_none_\n"
-    columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(r.get(c)) for c in columns) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value).replace("|", "\\|")
 
 
 def flatten(metrics: dict, prefix: str = "") -> list[dict]:
@@ -51,24 +37,24 @@ def model_card(settings: Settings, metrics: dict, ledger: dict, mixture: list[di
         "structured, generated, tokenized, pre-trained and evaluated by the Atelier pipeline.",
         "",
         "## Sources and rights",
-        table(sources),
+        markdown_table(sources),
         "Only `rights: train` sources enter training; `eval_only` sources are evaluation texts; `none` is never used.",
         "",
         "## Filters and the ledger",
         f"Documents in: {ledger['documents_in']}, kept: {ledger['kept']}, "
         f"removed: {sum(ledger['removed'].values())}, quarantined: {sum(ledger['quarantined'].values())}.",
         "",
-        table(books),
+        markdown_table(books),
         "Removal reasons:",
         "",
-        table(reasons),
+        markdown_table(reasons),
         "## Training mixture",
-        table(mixture),
+        markdown_table(mixture),
         f"Canaries planted for the privacy audit: {p.evaluate.canaries_per_repetition} per repetition count {p.evaluate.canary_repetitions}.",
         "",
         "## Training configuration",
-        table([{"key": k, "value": v} for k, v in sorted({**house.get("model", {}), "parameters": house.get("parameters", ""), "seed": house.get("seed", ""), "seeds": p.train.seeds}.items())]),
-        table([{"key": k, "value": v} for k, v in sorted(house.get("train", {}).items())]),
+        markdown_table([{"key": k, "value": v} for k, v in sorted({**house.get("model", {}), "parameters": house.get("parameters", ""), "seed": house.get("seed", ""), "seeds": p.train.seeds}.items())]),
+        markdown_table([{"key": k, "value": v} for k, v in sorted(house.get("train", {}).items())]),
         "## Verdict",
         metrics["verdict"]["sentence"],
         "",
@@ -77,7 +63,7 @@ def model_card(settings: Settings, metrics: dict, ledger: dict, mixture: list[di
          f"known-QA acc {m.get('known_acc', float('nan')):.3f}, unseen-QA acc {m.get('unseen_acc', float('nan')):.3f}; "
          f"max canary exposure {exposure:.2f} bits; client values extracted: {extracted}."),
         "",
-        table(flatten(metrics)),
+        markdown_table(flatten(metrics)),
         "## Known limits",
         "- A model of this size learns the house's style and vocabulary, not reliable facts: do not use it as a source of truth about products.",
         "- Evaluation texts come from the same house archive: they measure in-domain fit, not general ability.",

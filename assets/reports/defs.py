@@ -1,11 +1,9 @@
 """Dagster definitions of the reports stage."""
 
-import base64
-
 import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import partition_keys, staging_area
+from assets.core.dagster_stage import image, open_stage
 from assets.core.gate import Gate
 from assets.core.settings import load_settings
 from assets.reports import report
@@ -22,20 +20,18 @@ from assets.tokenized.arms import DEFAULT
     description="The ablation's verdict: every arm and seed on the same held-out texts and questions (bits per byte, known and unseen QA, 95% intervals), privacy per run; report.html and the model card.",
 )
 def eval_report(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
-    settings = atelier.load()
-    area = staging_area(context, settings, "reports", partition_keys(context))
-    metrics = report.build_reports(settings, area)
+    stage = open_stage(context, atelier, "reports")
+    metrics = report.build_reports(stage.settings, stage.area)
     for finding in metrics["verdict"]["findings"]:
         if finding["gated"] and finding["holds"] is False:
             context.log.warning(f"verdict: not shown on this house: {finding['claim']} ({finding['evidence']})" + (" (blocks: evaluate.block_on_verdict)" if finding["blocks"] else ""))
     metadata: dict = {"bits_per_byte": metrics.get(DEFAULT, {}).get("bits_per_byte")}
-    for name, value in report.report_metadata(area).items():
+    for name, value in report.report_metadata(stage.area).items():
         if name.endswith("_plot"):
-            png = area.read_bytes(f"{report.PLOTS}/{name[: -len('_plot')]}.png")
-            metadata[name] = dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
+            metadata[name] = image(stage.area.read_bytes(f"{report.PLOTS}/{name[: -len('_plot')]}.png"), name)
         else:
             metadata[name] = dg.MetadataValue.md(value)
-    return dg.MaterializeResult(metadata=metadata)
+    return stage.result(metadata)
 
 
 GATES = [

@@ -1,19 +1,13 @@
 """Plot data for `dvc plots` (JSON lists of records under reports/plots/) and the same figures as
-PNG (matplotlib, Agg backend, no timestamp in the file so reruns are byte-identical)."""
+PNG (assets/core/figures.py: the same data, the same bytes)."""
 
 from __future__ import annotations
 
-import io
+from assets.cleaned.reasons import position  # the funnel in pipeline order, as the stage lists it
+from assets.core.figures import png, pyplot
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from assets.cleaned.reasons import position  # noqa: E402  (the funnel in pipeline order, as the stage lists it)
-
+plt = pyplot()
 PLOTS = "reports/plots"
-PNG_META = {"Software": None}  # no version string: the bytes depend only on the data
 
 
 def loss_records(training: dict[str, list[dict]]) -> list[dict]:
@@ -28,14 +22,6 @@ def funnel_records(ledger: dict) -> list[dict]:
     return rows + [{"step": "kept", "documents": ledger["kept"]}]
 
 
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=90, metadata=PNG_META)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def loss_png(records: list[dict]) -> bytes:
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for run in sorted({r["run"] for r in records}):
@@ -45,7 +31,7 @@ def loss_png(records: list[dict]) -> bytes:
     ax.set_ylabel("loss (nats/token)")
     ax.set_title("Validation loss")
     ax.legend()
-    return _png(fig)
+    return png(fig, dpi=90)
 
 
 def grouped_bars_png(records: list[dict], group: str, series: str, value: str, title: str) -> bytes:
@@ -59,7 +45,7 @@ def grouped_bars_png(records: list[dict], group: str, series: str, value: str, t
     ax.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(groups))], groups, rotation=20, ha="right")
     ax.set_title(title)
     ax.legend()
-    return _png(fig)
+    return png(fig, dpi=90)
 
 
 def barh_png(labels: list[str], values: list[float], title: str, xlabel: str) -> bytes:
@@ -69,7 +55,7 @@ def barh_png(labels: list[str], values: list[float], title: str, xlabel: str) ->
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    return _png(fig)
+    return png(fig, dpi=90)
 
 
 def error_bars_png(records: list[dict], figures: list[str]) -> bytes:
@@ -83,4 +69,4 @@ def error_bars_png(records: list[dict], figures: list[str]) -> bytes:
         ax.bar(range(len(rows)), means, yerr=errors, capsize=4, color="#7a9cc6")
         ax.set_xticks(range(len(rows)), [r["arm"] for r in rows], rotation=20, ha="right")
         ax.set_title(name.replace("_", " "))
-    return _png(fig)
+    return png(fig, dpi=90)

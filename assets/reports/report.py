@@ -23,6 +23,7 @@ from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
 from assets.cleaned.paths import LEDGER, MIXTURE
+from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.reports import card, html, plots, verdict
@@ -294,7 +295,7 @@ def report_metadata(area: Storage) -> dict[str, str]:
     metadata (MetadataValue.md for markdown, MetadataValue.path / image for the PNGs)."""
     metrics = area.read_json(METRICS)
     rows = [{"arm": r["arm"], "figure": r["figure"], "mean": r["mean"], "95% interval": f"[{r['lo']:.3f}, {r['hi']:.3f}]"} for r in arm_records(metrics)]
-    out = {"verdict": metrics["verdict"]["sentence"], "metrics": card.table(rows), "model_card": area.read_text(CARD)}
+    out = {"verdict": metrics["verdict"]["sentence"], "metrics": markdown_table(rows), "model_card": area.read_text(CARD)}
     out.update({f"{name}_plot": area.path(f"{PLOTS}/{name}.png") if area.is_local else area.url(f"{PLOTS}/{name}.png") for name in PNGS})
     return out
 

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from assets.core.dagster_resource import AtelierSettings
-from assets.core.dagster_stage import partition_keys, staging_area
+from assets.core.dagster_stage import open_stage
 from assets.core.gate import Gate
 from assets.tokenized import shards
 
@@ -18,19 +18,18 @@ from assets.tokenized import shards
     description="The house tokenizer and, for every arm of the ablation (raw, curated, curated+graph), train/val shards and their manifest.",
 )
 def tokenized_shards(context: dg.AssetExecutionContext, atelier: AtelierSettings) -> dg.MaterializeResult:
-    settings = atelier.load()
-    area = staging_area(context, settings, "tokenized", partition_keys(context))
-    manifest = shards.build_tokenized(settings, area)
+    stage = open_stage(context, atelier, "tokenized")
+    manifest = shards.build_tokenized(stage.settings, stage.area)
     metadata = {
         "vocab_size": manifest["vocab_size"],
         "train_tokens": manifest["tokens"]["train"],
         "val_tokens": manifest["tokens"]["val"],
         "shards": len(manifest["shards"]),
-        "tokens_per_source": dg.MetadataValue.json(manifest["tokens_per_source"]),
+        "tokens_per_source": manifest["tokens_per_source"],
     }
     for arm, other in manifest["arms"].items():
         metadata[f"{arm}_train_tokens"] = other["tokens"]["train"]
-    return dg.MaterializeResult(metadata=metadata)
+    return stage.result(metadata)
 
 
 GATES = [

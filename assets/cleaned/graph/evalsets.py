@@ -35,7 +35,7 @@ from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
 from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_LOW, HELDOUT_SOURCES, QA, QUESTIONS
 from assets.cleaned.graph.phrasings import known_prompt
-from assets.cleaned.graph.report import markdown_table
+from assets.core.markdown import markdown_table
 from assets.cleaned.graph.verbalize import cloze, fact_table, noun_phrase, stable_int
 
 SETS = ("known", "unseen")

@@ -29,7 +29,8 @@ from assets.cleaned.graph import export
 from assets.cleaned.graph.inputs import Row, RowError, load_raw, mapped_rows, normalized, quarantine_table, rejection
 from assets.cleaned.graph.linking import Gazetteer, supporting_docs
 from assets.cleaned.graph.paths import EDGES, GRAPH, GRAPH_PLOT, GRAPH_QUARANTINE, GRAPH_STATS, GRAPHML, NODES, TURTLE
-from assets.cleaned.graph.report import bar_charts, markdown_table
+from assets.cleaned.graph.report import bar_charts
+from assets.core.markdown import markdown_table
 
 ORIGIN = pa.struct([("source", pa.string()), ("uri", pa.string()), ("line", pa.int64()), ("doc_id", pa.string())])
 NODE_SCHEMA = pa.schema(

@@ -25,7 +25,8 @@ from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.evalsets import heldout_doc_ids, read_questions
 from assets.cleaned.graph.paths import CORPUS, MIXTURE, MIXTURE_PLOT, MIXTURE_TABLE, SYNTHETIC
 from assets.cleaned.canaries import SOURCE as CANARY_SOURCE, plant_canaries
-from assets.cleaned.graph.report import bar_charts, markdown_table
+from assets.cleaned.graph.report import bar_charts
+from assets.core.markdown import markdown_table
 from assets.cleaned.graph.verbalize import stable_int
 
 MIXTURE_SCHEMA = (

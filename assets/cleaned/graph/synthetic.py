@@ -19,7 +19,7 @@ from assets.cleaned.graph.dialogues import dialogues, product_qa
 from assets.cleaned.graph.evalsets import heldout_edge_ids
 from assets.cleaned.graph.graph import read_graph
 from assets.cleaned.graph.paths import SYNTHETIC
-from assets.cleaned.graph.report import markdown_table
+from assets.core.markdown import markdown_table
 from assets.cleaned.graph.verbalize import fact_table, verbalized_documents
 
 SOURCE = "synthetic"

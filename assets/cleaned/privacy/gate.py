@@ -11,18 +11,11 @@ from collections import Counter
 
 import pandas as pd
 
+from assets.cleaned import context
 from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS
 from assets.cleaned.privacy.consent import consent_step
-from assets.cleaned.privacy.gazetteer import build_gazetteer
 from assets.cleaned.privacy.redact import Redactor
 from assets.core.storage import Storage
-from assets.raw.ingest import documents_dir
-
-
-def _raw(settings, columns=None) -> pd.DataFrame:
-    """Every source's raw documents (the published raw stage)."""
-    frames = [settings.storage.read_parquet(documents_dir(s.name), columns=columns).to_pandas() for s in settings.sources]
-    return pd.concat(frames, ignore_index=True)
 
 
 def privacy_table(corpus: pd.DataFrame, settings, redactor: Redactor, gazetteer) -> pd.DataFrame:
@@ -44,7 +37,7 @@ def privacy_gate_tables(area: Storage, settings, partition_keys=None) -> dict[st
     columns = ["doc_id", "source", "text", "rights", "client_id"]
     corpus = area.read_parquet(CORPUS, columns=columns).to_pandas()
     corpus["meta"] = None
-    gazetteer = build_gazetteer(_raw(settings, ["doc_id", "source", "kind", "text", "client_id", "meta"]))
+    gazetteer = context.gazetteer(settings)  # the one curation used, when the archive is the same
     tables = {"cleaned_privacy": privacy_table(corpus, settings, Redactor(gazetteer), gazetteer)}
     if area.parquet_files(EVAL_DOCUMENTS):  # evaluation documents: never rights none
         evaluation = area.read_parquet(EVAL_DOCUMENTS, columns=["doc_id", "source", "rights"]).to_pandas()
