@@ -41,11 +41,26 @@ def test_a_training_source_emptied_by_curation_stops_the_chain(tmp_path):
         "x": {"documents_in": 3, "kept": 0, "removed": {"rights_none": 3}, "quarantined": {}}}}
     table = source_loss_table(books, settings)
     assert table["source"].tolist() == ["s", "t"]  # rights none is not a training source
-    assert table.loc[0, ["documents", "heldout", "lost", "lost_share"]].tolist() == [9, 2, 6, round(6 / 9, 4)]
-    assert table.loc[0, "reasons"] == "contamination: 5, c4.too_few_sentences: 1"
+    assert table.loc[0, ["documents", "heldout", "lost", "lost_share"]].tolist() == [11, 2, 8, round(8 / 11, 4)]
+    assert table.loc[0, "reasons"] == "contamination: 5, heldout_eval: 2, c4.too_few_sentences: 1"
     assert table.loc[1, "lost"] == 0  # opted-out clients are not a loss to curation
     parameters = gate_parameters(settings)
     assert parameters["max_source_loss"] == 0.5
     outcome = gx.validate("cleaned_corpus_source_loss", table, parameters)
     assert not outcome.success
     assert gx.validate("cleaned_corpus_source_loss", table.iloc[1:], parameters).success
+
+
+@pytest.mark.parametrize("reason", ["heldout_eval", "language", "gopher_quality.gopher_short_doc", "near_duplicate", "contamination"])
+def test_a_wipe_out_by_any_non_privacy_reason_fails_naming_the_source_and_its_reasons(tmp_path, reason):
+    from assets.cleaned.gate import source_loss_table
+    from orchestration.gates import offending_rows
+
+    settings = make_settings(tmp_path, [source("press", [prose(1)]), source("notes", [prose(2)])])
+    books = {"sources": {"press": {"documents_in": 20, "kept": 2, "removed": {reason: 17, "consent": 1}, "quarantined": {}},
+                         "notes": {"documents_in": 20, "kept": 18, "removed": {reason: 2}, "quarantined": {}}}}
+    table = source_loss_table(books, settings)
+    outcome = gx.validate("cleaned_corpus_source_loss", table, gate_parameters(settings))
+    assert not outcome.success
+    assert offending_rows(table, outcome) == [{"source": "press", "documents": 20, "heldout": 17 if reason == "heldout_eval" else 0,
+                                               "lost": 17, "lost_share": 0.85, "reasons": f"{reason}: 17"}]
