@@ -150,3 +150,18 @@ def curation_quality(settings) -> dict | None:
     if not folder or not (Path(folder) / "fates.jsonl").exists():
         return None
     return score(outcomes(settings, Path(folder).parent))
+
+
+def report_section(scores: dict | None) -> tuple[str, list[list[dict]]] | None:
+    """The report's section from `curation_quality`'s scores (None for a real house): the
+    sentence, then tables per source, per step, and every clean document wrongly removed."""
+    if not scores:
+        return None
+    from assets.cleaned.reasons import position
+
+    rows, markdown = curation_quality_table(scores)
+    steps = [{"step": s["step"], "clean removed": s["clean_removed"], "noise removed": s["noise_removed"],
+              "by fate": ", ".join(f"{k}: {v}" for k, v in s["by_fate"].items())} for s in sorted(scores["steps"], key=lambda s: position(s["step"]))]
+    wrong = [{"source": r["source"], "document": r["file"] + (f":{r['line']}" if r["line"] is not None else ""), "removed by": r["outcome"]}
+             for r in scores["wrongly_removed"]]
+    return markdown.splitlines()[-1], [rows, steps, wrong]
