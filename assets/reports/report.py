@@ -21,7 +21,7 @@ import torch
 
 from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
-from assets.cleaned import funnel as cleaned_funnel, truth
+from assets.cleaned import funnel as cleaned_funnel, truth as curation_truth
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
 from assets.cleaned.paths import LEDGER, MIXTURE
 from assets.core.settings import Settings
@@ -188,7 +188,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
         "corpus": {"documents_in": ledger["documents_in"], "kept": ledger["kept"]},
         "tokens": {a: storage.read_json(ARMS[a].manifest)["tokens"] for a in arms},
     }
-    if quality := truth.curation_quality(settings):  # a simulated house: curation scored against its ground truth
+    if quality := curation_truth.curation_quality(settings):  # a simulated house: curation scored against its ground truth
         out_metrics["curation_quality"] = quality
     out.write_json(METRICS, out_metrics)
     write_plots(out, storage, out_metrics, results, ledger)
@@ -263,7 +263,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
     qa_intro = "".join(html.paragraph(f"{s}: {q['questions']} questions, chance {q['chance']:.3f}") for s, q in metrics["qa"].items()) \
         or html.paragraph(NO_QUESTIONS_WORDS)
     img = lambda name: html.image(out.read_bytes(f"{PLOTS}/{name}.png"), PNGS[name])  # noqa: E731
-    quality = truth.report_section(metrics.get("curation_quality"))  # None for a real house (no ground truth)
+    quality = curation_truth.report_section(metrics.get("curation_quality"))  # None for a real house (no ground truth)
     return html.page("Atelier eval report", [
         ("Verdict", html.paragraph(metrics["verdict"]["sentence"], "verdict") + html.table(findings)),
         ("Arms at equal compute (mean, 95% interval over questions or documents and seeds)", html.table(compare) + img("arms")),

@@ -65,6 +65,14 @@ def test_the_report_gets_the_same_scores_and_a_table(scored):
     rows, markdown = curation_quality_table(scores)
     assert [r["source"] for r in rows] == sorted(r["source"] for r in rows) and "| annotations |" in markdown
     assert "contamination caught" in markdown
+    from assets.cleaned.reasons import position
+    from assets.cleaned.truth import report_section
+
+    sentence, (per_source, per_step, wrong) = report_section(scores)  # the HTML report's section
+    assert sentence.startswith("clean documents kept") and per_source == rows
+    assert [s["step"] for s in per_step] == sorted((s["step"] for s in scores["steps"]), key=position)  # pipeline order
+    assert len(wrong) == len(scores["wrongly_removed"]) and all(w["removed by"] not in ("kept", "missing") for w in wrong)
+    assert report_section(None) is None  # a real house: no ground truth, no section
 
 
 def test_a_duplicate_pair_is_right_when_one_copy_survives_in_the_corpus_or_the_held_out_set():
