@@ -29,7 +29,9 @@ def gate_parameters(settings: Settings) -> dict:
 
 def source_loss_table(books: dict, settings: Settings) -> pd.DataFrame:
     """Per training source: documents in (quarantine aside), those lost to curation (every reason
-    but privacy ones, held-out included), the share and the reasons, largest first."""
+    but privacy ones, held-out included), the share, the share allowed (clean.max_source_loss,
+    or its kind's in clean.max_source_loss_per_kind) and the reasons, largest first."""
+    clean = settings.params.clean
     rows = []
     for source in settings.sources:
         book = books["sources"].get(source.name)
@@ -38,10 +40,12 @@ def source_loss_table(books: dict, settings: Settings) -> pd.DataFrame:
         heldout = book["removed"].get("heldout_eval", 0)
         arrived = book["documents_in"] - sum(book["quarantined"].values())
         lost = {r: n for r, n in book["removed"].items() if r not in NOT_CURATION}
+        share = round(sum(lost.values()) / arrived, 4) if arrived else 0.0
+        limit = clean.max_source_loss_per_kind.get(source.kind or source.name, clean.max_source_loss)
         rows.append({"source": source.name, "documents": arrived, "heldout": heldout, "lost": sum(lost.values()),
-                     "lost_share": round(sum(lost.values()) / arrived, 4) if arrived else 0.0,
+                     "lost_share": share, "max_loss": limit, "headroom": round(limit - share, 4),
                      "reasons": ", ".join(f"{r}: {n}" for r, n in sorted(lost.items(), key=lambda kv: -kv[1]))})
-    return pd.DataFrame(rows, columns=["source", "documents", "heldout", "lost", "lost_share", "reasons"])
+    return pd.DataFrame(rows, columns=["source", "documents", "heldout", "lost", "lost_share", "max_loss", "headroom", "reasons"])
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:
