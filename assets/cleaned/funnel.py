@@ -54,6 +54,13 @@ def source_records(books: dict) -> list[dict]:
     return rows
 
 
+def plot_records(books: dict) -> list[dict]:
+    """source_records with each stage's place in the pipeline (`order`: kept, quarantined, then
+    REASONS), by which the DVC plot stacks the bars and orders its legend."""
+    stages = ["kept", "quarantined", *REASONS]
+    return [{**r, "order": stages.index(r["stage"]) if r["stage"] in stages else len(stages)} for r in source_records(books)]
+
+
 def source_png(books: dict) -> bytes:
     """A stacked horizontal bar per source: kept, then each removal step, in pipeline order."""
     plt = pyplot()

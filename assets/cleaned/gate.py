@@ -15,9 +15,10 @@ def outputs(settings: Settings, partition_keys=None) -> list[str]:
     return [CORPUS, LEDGER, REMOVALS, FUNNEL_PLOT, FUNNEL_PNG, EVAL_DOCUMENTS]
 
 
-# Not curation's losses: what the house owes its clients and licences, and the documents the
-# evaluation sets hold out (shown in their own column; the evaluation sets cap them per source).
-NOT_CURATION = frozenset({"consent", "rights_none", "eval_only", "heldout_eval"})
+# Not curation's losses: what the house owes its clients and licences. Held-out documents do
+# count: the evaluation sets take at most a set share of a source, so a source they empty is a
+# loss the gate must see (they also have their own column).
+NOT_CURATION = frozenset({"consent", "rights_none", "eval_only"})
 
 
 def gate_parameters(settings: Settings) -> dict:
@@ -27,20 +28,24 @@ def gate_parameters(settings: Settings) -> dict:
 
 
 def source_loss_table(books: dict, settings: Settings) -> pd.DataFrame:
-    """Per training source: documents in (quarantine and held-out documents aside), those lost to
-    curation (every reason but privacy ones), the share and the reasons, largest first."""
+    """Per training source: documents in (quarantine aside), those lost to curation (every reason
+    but privacy ones, held-out included), the share, the share allowed (clean.max_source_loss,
+    or its kind's in clean.max_source_loss_per_kind) and the reasons, largest first."""
+    clean = settings.params.clean
     rows = []
     for source in settings.sources:
         book = books["sources"].get(source.name)
         if source.rights != "train" or book is None:
             continue
         heldout = book["removed"].get("heldout_eval", 0)
-        arrived = book["documents_in"] - sum(book["quarantined"].values()) - heldout
+        arrived = book["documents_in"] - sum(book["quarantined"].values())
         lost = {r: n for r, n in book["removed"].items() if r not in NOT_CURATION}
+        share = round(sum(lost.values()) / arrived, 4) if arrived else 0.0
+        limit = clean.max_source_loss_per_kind.get(source.kind or source.name, clean.max_source_loss)
         rows.append({"source": source.name, "documents": arrived, "heldout": heldout, "lost": sum(lost.values()),
-                     "lost_share": round(sum(lost.values()) / arrived, 4) if arrived else 0.0,
+                     "lost_share": share, "max_loss": limit, "headroom": round(limit - share, 4),
                      "reasons": ", ".join(f"{r}: {n}" for r, n in sorted(lost.items(), key=lambda kv: -kv[1]))})
-    return pd.DataFrame(rows, columns=["source", "documents", "heldout", "lost", "lost_share", "reasons"])
+    return pd.DataFrame(rows, columns=["source", "documents", "heldout", "lost", "lost_share", "max_loss", "headroom", "reasons"])
 
 
 def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[str, pd.DataFrame]:

@@ -57,7 +57,7 @@ def filter_steps(name: str, params, make, default_kinds) -> list[Step]:
 
 def scoped_kinds(p) -> dict[str, list[str]]:
     """Every place clean params name document kinds: where -> kinds."""
-    scopes = {"clean.filter_kinds": list(p.filter_kinds)}
+    scopes = {"clean.filter_kinds": list(p.filter_kinds), "clean.max_source_loss_per_kind": list(p.max_source_loss_per_kind)}
     for name, _ in FILTERS:
         section = getattr(p, name)
         scopes[f"clean.{name}.kinds"] = list(section.kinds or [])

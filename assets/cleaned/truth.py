@@ -64,16 +64,30 @@ def outcomes(settings, house: Path) -> pd.DataFrame:
                         for d, f, l, m in zip(table["doc_id"], table["file"], table["line"], table["_merge"])]
     heldout = heldout_doc_ids(storage)
     table["heldout"] = table["doc_id"].isin(heldout)
-    # a duplicate pair is right when one copy survives, whichever: swap the outcomes where the
-    # deduplicator kept the later copy (its ranking is by rights, source order and doc_id)
-    at = {(f, None if pd.isna(l) else int(l)): i for i, (f, l) in enumerate(zip(table["file"], table["line"]))}
-    for pair in pd.read_json(house / "ground_truth" / "near_duplicates.jsonl", lines=True).itertuples():
-        a, b = at.get((pair.a["file"], pair.a["line"])), at.get((pair.b["file"], pair.b["line"]))
-        if a is not None and b is not None and table.at[a, "outcome"] in ("exact_duplicate", "near_duplicate") and table.at[b, "outcome"] == "kept":
-            table.loc[[a, b], "outcome"] = [table.at[b, "outcome"], table.at[a, "outcome"]]
+    table = credit_duplicate_pairs(table, pd.read_json(house / "ground_truth" / "near_duplicates.jsonl", lines=True))
     words = " ".join(re.findall(r"\w+", " ".join(corpus["text"]).lower()))
     table["passage_in_corpus"] = [isinstance(p, str) and _middle(p) in words for p in table.get("passage", pd.Series(None, index=table.index))]
     return table.drop(columns=["_merge"])
+
+
+def credit_duplicate_pairs(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """A duplicate pair (`a` the earlier copy, clean; `b` the later, noise) is right when one copy
+    survives, whichever: the outcomes (and held-out flags) are swapped where the deduplicator kept
+    the later copy (its ranking is by rights, source order and doc_id), and where the held-out
+    sampler took the later copy so that decontamination rightly removed the earlier one as its
+    copy (the pair survives in the held-out set)."""
+    table = table.copy()
+    at = {(f, None if pd.isna(l) else int(l)): i for i, (f, l) in enumerate(zip(table["file"], table["line"]))}
+    for pair in pairs.itertuples():
+        a, b = at.get((pair.a["file"], pair.a["line"])), at.get((pair.b["file"], pair.b["line"]))
+        if a is None or b is None:
+            continue
+        deduplicated = table.at[a, "outcome"] in ("exact_duplicate", "near_duplicate") and table.at[b, "outcome"] == "kept"
+        held_out = table.at[a, "outcome"] == "contamination" and table.at[b, "heldout"] and not table.at[a, "heldout"]
+        if deduplicated or held_out:
+            for column in ("outcome", "heldout"):
+                table.loc[[a, b], column] = [table.at[b, column], table.at[a, column]]
+    return table
 
 
 def _middle(passage: str) -> str:
@@ -136,3 +150,18 @@ def curation_quality(settings) -> dict | None:
     if not folder or not (Path(folder) / "fates.jsonl").exists():
         return None
     return score(outcomes(settings, Path(folder).parent))
+
+
+def report_section(scores: dict | None) -> tuple[str, list[list[dict]]] | None:
+    """The report's section from `curation_quality`'s scores (None for a real house): the
+    sentence, then tables per source, per step, and every clean document wrongly removed."""
+    if not scores:
+        return None
+    from assets.cleaned.reasons import position
+
+    rows, markdown = curation_quality_table(scores)
+    steps = [{"step": s["step"], "clean removed": s["clean_removed"], "noise removed": s["noise_removed"],
+              "by fate": ", ".join(f"{k}: {v}" for k, v in s["by_fate"].items())} for s in sorted(scores["steps"], key=lambda s: position(s["step"]))]
+    wrong = [{"source": r["source"], "document": r["file"] + (f":{r['line']}" if r["line"] is not None else ""), "removed by": r["outcome"]}
+             for r in scores["wrongly_removed"]]
+    return markdown.splitlines()[-1], [rows, steps, wrong]

@@ -21,6 +21,7 @@ import torch
 
 from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
+from assets.cleaned import funnel as cleaned_funnel, truth as curation_truth
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
 from assets.cleaned.paths import LEDGER, MIXTURE
 from assets.core.markdown import markdown_table
@@ -44,7 +45,7 @@ REPORT = "reports/report.html"
 CARD = "reports/model_card.md"
 PLOTS = plots.PLOTS
 PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "bpb_per_source": "bits per byte per source",
-        "funnel": "cleaning funnel", "mixture": "training mixture"}
+        "funnel": "cleaning funnel", "mixture": "training mixture", "funnel_by_source": "each source's documents, kept and removed by step"}
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
 PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE), (FINETUNED, DEFAULT)]  # finetuned: at equal house tokens
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
@@ -197,6 +198,8 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     }
     if p.harness and results:  # lm-eval on each run's transformers export, beside our figures (harness/beside.py)
         out_metrics["harness"] = beside.section(storage, results, questions, texts)
+    if quality := curation_truth.curation_quality(settings):  # a simulated house: curation scored against its ground truth
+        out_metrics["curation_quality"] = quality
     out.write_json(METRICS, out_metrics)
     write_plots(out, storage, out_metrics, results, ledger)
     for run, r in sorted(results.items()):
@@ -228,13 +231,15 @@ def write_plots(out: Storage, storage: Storage, metrics: dict, results: dict, le
     arms = arm_records(metrics)
     funnel = plots.funnel_records(ledger)
     mixture = mixture_rows(storage)
-    for name, records in (("arms", arms), ("loss", loss), ("bpb_per_source", bpb), ("funnel", funnel), ("mixture", mixture)):
+    for name, records in (("arms", arms), ("loss", loss), ("bpb_per_source", bpb), ("funnel", funnel), ("mixture", mixture),
+                          ("funnel_by_source", cleaned_funnel.plot_records(ledger))):
         out.write_json(f"{PLOTS}/{name}.json", records)
         out.write_text(f"{PLOTS}/{name}.csv", pd.DataFrame(records).to_csv(index=False))
     out.write_bytes(f"{PLOTS}/arms.png", plots.error_bars_png(arms, HEADLINE))
     out.write_bytes(f"{PLOTS}/loss.png", plots.loss_png(loss))
     out.write_bytes(f"{PLOTS}/bpb_per_source.png", plots.grouped_bars_png(bpb, "source", "arm", "bits_per_byte", "Held-out bits per byte per source (mean over seeds)"))
     out.write_bytes(f"{PLOTS}/funnel.png", plots.barh_png([r["step"] for r in funnel], [r["documents"] for r in funnel], "Cleaning funnel", "documents"))
+    out.write_bytes(f"{PLOTS}/funnel_by_source.png", cleaned_funnel.source_png(ledger))
     out.write_bytes(f"{PLOTS}/mixture.png", plots.barh_png([r["source_kind"] for r in mixture], [r["share"] for r in mixture], "Training mixture", "share of bytes"))
 
 
@@ -268,6 +273,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
     qa_intro = "".join(html.paragraph(f"{s}: {q['questions']} questions, chance {q['chance']:.3f}") for s, q in metrics["qa"].items()) \
         or html.paragraph(NO_QUESTIONS_WORDS)
     img = lambda name: html.image(out.read_bytes(f"{PLOTS}/{name}.png"), PNGS[name])  # noqa: E731
+    quality = curation_truth.report_section(metrics.get("curation_quality"))  # None for a real house (no ground truth)
     return html.page("Atelier eval report", [
         ("Verdict", html.paragraph(metrics["verdict"]["sentence"], "verdict") + html.table(findings)),
         ("Arms at equal compute (mean, 95% interval over questions or documents and seeds)", html.table(compare) + img("arms")),
@@ -286,6 +292,9 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Integrity: every arm and seed trained on the same budget", html.table(metrics["integrity"])),
         ("Validation loss", img("loss")),
         ("Cleaning funnel", html.table(plots.funnel_records(ledger)) + img("funnel")),
+        ("Cleaning funnel per source (kept, then each step's removals in pipeline order)", img("funnel_by_source")),
+        *([("Curation against the simulator's ground truth (per source, per step, every clean document wrongly removed)",
+            html.paragraph(quality[0]) + "".join(map(html.table, quality[1])))] if quality else []),
         ("Training mixture", img("mixture")),
     ])
 

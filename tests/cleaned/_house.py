@@ -53,9 +53,9 @@ def make_settings(tmp_path: Path, sources: list[dict], clean: dict | None = None
     return settings
 
 
-def source(name: str, docs: list[str], rights: str = "train", fmt: str = "jsonl", language: str | None = "en") -> dict:
+def source(name: str, docs: list[str], rights: str = "train", fmt: str = "jsonl", language: str | None = "en", kind: str | None = None) -> dict:
     return {"name": name, "uri": f"landing/{name}/*", "format": fmt, "rights": rights, "pii": "none", "language": language,
-            "text_field": "text" if fmt == "jsonl" else None, "docs": docs}
+            "text_field": "text" if fmt == "jsonl" else None, "docs": docs, **({"kind": kind} if kind else {})}
 
 
 def out_storage(tmp_path: Path) -> Storage:

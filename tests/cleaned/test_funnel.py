@@ -40,7 +40,7 @@ def test_every_reason_the_stage_emits_has_its_place_in_pipeline_order(tmp_path):
 
     shared = prose(7)
     settings = make_settings(tmp_path, [
-        source("a", [shared, shared, prose(8), "", "Die Schneiderei fertigt jede Jacke von Hand. Der Stoff wird sorgfältig geprüft. " * 3,
+        source("a", [shared, shared, prose(8), "", "Die Schneiderei fertigt jede Jacke von Hand. Der Stoff wird sorgfältig geprüft. " * 5,
                      "Short.", "<html><body><nav>Home</nav></body></html>"]),
         source("e", [prose(9)], rights="eval_only"), source("n", [prose(10)], rights="none")], clean={"workers": 1})
     books = build_cleaned(settings, out_storage(tmp_path))["ledger"]

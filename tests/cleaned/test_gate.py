@@ -41,11 +41,38 @@ def test_a_training_source_emptied_by_curation_stops_the_chain(tmp_path):
         "x": {"documents_in": 3, "kept": 0, "removed": {"rights_none": 3}, "quarantined": {}}}}
     table = source_loss_table(books, settings)
     assert table["source"].tolist() == ["s", "t"]  # rights none is not a training source
-    assert table.loc[0, ["documents", "heldout", "lost", "lost_share"]].tolist() == [9, 2, 6, round(6 / 9, 4)]
-    assert table.loc[0, "reasons"] == "contamination: 5, c4.too_few_sentences: 1"
+    assert table.loc[0, ["documents", "heldout", "lost", "lost_share", "max_loss"]].tolist() == [11, 2, 8, round(8 / 11, 4), 0.5]
+    assert table.loc[0, "reasons"] == "contamination: 5, heldout_eval: 2, c4.too_few_sentences: 1"
     assert table.loc[1, "lost"] == 0  # opted-out clients are not a loss to curation
     parameters = gate_parameters(settings)
     assert parameters["max_source_loss"] == 0.5
     outcome = gx.validate("cleaned_corpus_source_loss", table, parameters)
     assert not outcome.success
     assert gx.validate("cleaned_corpus_source_loss", table.iloc[1:], parameters).success
+
+
+@pytest.mark.parametrize("reason", ["heldout_eval", "language", "gopher_quality.gopher_short_doc", "near_duplicate", "contamination"])
+def test_a_wipe_out_by_any_non_privacy_reason_fails_naming_the_source_and_its_reasons(tmp_path, reason):
+    from assets.cleaned.gate import source_loss_table
+    from orchestration.gates import offending_rows
+
+    settings = make_settings(tmp_path, [source("press", [prose(1)]), source("notes", [prose(2)])])
+    books = {"sources": {"press": {"documents_in": 20, "kept": 2, "removed": {reason: 17, "consent": 1}, "quarantined": {}},
+                         "notes": {"documents_in": 20, "kept": 18, "removed": {reason: 2}, "quarantined": {}}}}
+    table = source_loss_table(books, settings)
+    outcome = gx.validate("cleaned_corpus_source_loss", table, gate_parameters(settings))
+    assert not outcome.success
+    assert offending_rows(table, outcome) == [{"source": "press", "documents": 20, "heldout": 17 if reason == "heldout_eval" else 0,
+                                               "lost": 17, "lost_share": 0.85, "max_loss": 0.5, "headroom": -0.35, "reasons": f"{reason}: 17"}]
+
+
+def test_an_annotation_export_may_lose_what_its_experts_rejected_but_not_more(tmp_path):
+    from assets.cleaned.gate import source_loss_table
+
+    settings = make_settings(tmp_path, [source("labels", [prose(1)], kind="annotation"), source("notes", [prose(2)])])
+    book = lambda lost: {"documents_in": 100, "kept": 100 - lost, "removed": {"expert_quality": lost}, "quarantined": {}}  # noqa: E731
+    parameters = gate_parameters(settings)
+    table = source_loss_table({"sources": {"labels": book(60), "notes": book(10)}}, settings)
+    assert table["max_loss"].tolist() == [0.8, 0.5]  # params.yaml: clean.max_source_loss_per_kind.annotation
+    assert gx.validate("cleaned_corpus_source_loss", table, parameters).success
+    assert not gx.validate("cleaned_corpus_source_loss", source_loss_table({"sources": {"labels": book(85), "notes": book(10)}}, settings), parameters).success

@@ -65,3 +65,30 @@ def test_the_report_gets_the_same_scores_and_a_table(scored):
     rows, markdown = curation_quality_table(scores)
     assert [r["source"] for r in rows] == sorted(r["source"] for r in rows) and "| annotations |" in markdown
     assert "contamination caught" in markdown
+    from assets.cleaned.reasons import position
+    from assets.cleaned.truth import report_section
+
+    sentence, (per_source, per_step, wrong) = report_section(scores)  # the HTML report's section
+    assert sentence.startswith("clean documents kept") and per_source == rows
+    assert [s["step"] for s in per_step] == sorted((s["step"] for s in scores["steps"]), key=position)  # pipeline order
+    assert len(wrong) == len(scores["wrongly_removed"]) and all(w["removed by"] not in ("kept", "missing") for w in wrong)
+    assert report_section(None) is None  # a real house: no ground truth, no section
+
+
+def test_a_duplicate_pair_is_right_when_one_copy_survives_in_the_corpus_or_the_held_out_set():
+    import pandas as pd
+
+    from assets.cleaned.truth import credit_duplicate_pairs
+
+    table = pd.DataFrame({"file": ["a.md", "a-copy.md", "b.md", "b-v2.md", "c.md", "c-v2.md", "d.md", "d-v2.md"], "line": [None] * 8,
+                          "fate": ["clean", "exact_duplicate", "clean", "near_duplicate"] * 2,
+                          "outcome": ["exact_duplicate", "kept", "contamination", "heldout_eval", "contamination", "kept", "kept", "kept"],
+                          "heldout": [False, False, False, True, False, False, False, False]})
+    pairs = pd.DataFrame({"a": [{"file": f, "line": None} for f in ("a.md", "b.md", "c.md", "d.md")],
+                          "b": [{"file": f, "line": None} for f in ("a-copy.md", "b-v2.md", "c-v2.md", "d-v2.md")]})
+    credited = credit_duplicate_pairs(table, pairs)
+    # the deduplicator kept the later copy; the held-out set took the later copy and decontamination the earlier
+    assert credited["outcome"].tolist()[:4] == ["kept", "exact_duplicate", "heldout_eval", "contamination"]
+    assert credited["heldout"].tolist()[:4] == [False, False, True, False] and credited["heldout"].dtype == bool
+    # a clean document removed with its copy kept, and a pair both kept, stay wrong
+    assert credited["outcome"].tolist()[4:] == ["contamination", "kept", "kept", "kept"]

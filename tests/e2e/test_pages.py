@@ -79,7 +79,9 @@ def write_plot_data(root: Path, monkeypatch) -> None:
     results = {run: {"records": r} for run, r in records.items()}
     metrics = {run.arm: {"bits_per_byte": 2.3 + k, "bits_per_byte_lo": 2.2 + k, "bits_per_byte_hi": 2.4 + k,
                          "bits_per_byte_by_source": {"catalog": 2.1 + k, "press": 2.6 + k}} for k, run in enumerate(records)}
-    ledger = {"documents_in": 10, "kept": 6, "removed": {"near_duplicate": 3}, "quarantined": {"unreadable": 1}}
+    ledger = {"documents_in": 10, "kept": 6, "removed": {"near_duplicate": 3}, "quarantined": {"unreadable": 1},
+              "sources": {"catalog": {"documents_in": 7, "kept": 5, "removed": {"near_duplicate": 2}, "quarantined": {}},
+                          "press": {"documents_in": 3, "kept": 1, "removed": {"near_duplicate": 1}, "quarantined": {"unreadable": 1}}}}
     monkeypatch.setattr(report, "mixture_rows", lambda storage: [{"source_kind": "catalog/catalog", "share": 0.7}, {"source_kind": "press/press", "share": 0.3}])
     report.write_plots(Storage(str(root / "data")), None, metrics, results, ledger)
 

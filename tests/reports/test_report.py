@@ -68,7 +68,7 @@ def test_reports_are_byte_identical_on_a_rerun(built, tmp_path):
 def test_html_is_self_contained_with_its_plots(built):
     _, out, _ = built
     page = out.read_text(report.REPORT)
-    assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'", page)) == 5
+    assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'", page)) == 6
     assert "http" not in page and "<script" not in page
     card = out.read_text(report.CARD)
     assert "## Known limits" in card and "## Verdict" in card and "curated_graph.known_acc_lo" in card

@@ -121,6 +121,11 @@ class CleanParams(_Section):
         description="the corpus gate fails when a training source loses more than this share of its documents to curation "
         "(privacy reasons, consent and rights, excepted): a silent wipe-out stops the chain",
     )
+    max_source_loss_per_kind: dict[str, float] = Field(
+        default_factory=lambda: {"annotation": 0.8},
+        description="kind -> max_source_loss for sources of that kind, e.g. {annotation: 0.8}: an annotation export holds the "
+        "examples its experts rejected",
+    )
     batch_size: int = Field(2000, ge=1, description="documents per Arrow batch")
     workers: int = Field(2, ge=1, description="processes running the per-document steps")
     start_method: Literal["spawn", "forkserver", "fork"] = Field(
