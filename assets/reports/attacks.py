@@ -22,7 +22,9 @@ def _reference(settings: Settings, arm: str):
     """The calibrating model (seed 0 of evaluate.membership_reference), or None for that arm
     itself or when it was not trained."""
     name = settings.params.evaluate.membership_reference
-    if name == arm or name not in ARMS:
+    if name not in ARMS:
+        raise ValueError(f"params evaluate.membership_reference: unknown arm {name!r}; expected one of {list(ARMS)}")
+    if name == arm:
         return None
     run = Run(name, 0)
     if not settings.storage.exists(f"{run.folder}/model.safetensors"):
