@@ -13,7 +13,7 @@ from assets.checkpoints.train import load_checkpoint
 from assets.cleaned.paths import CORPUS
 from assets.core.settings import Settings
 from assets.reports.membership import client_sources, membership, split_documents
-from assets.reports.redaction import TARGETS, corpus_recall
+from assets.reports.redaction import corpus_recall
 from assets.reports.regurgitation import confidential_sources, regurgitation
 from assets.tokenized.arms import ARMS
 
@@ -75,5 +75,3 @@ def redaction_in_corpus(settings: Settings, truth: pd.DataFrame) -> list[dict]:
     table["meets_target"] = table["rate"] >= table["target"]
     return table.to_dict("records")
 
-
-__all__ = ["TARGETS", "memorization_curve", "redaction_in_corpus", "run_attacks"]
