@@ -127,7 +127,7 @@ def luhn_valid(number: str) -> bool:
 
 
 def iban_valid(iban: str) -> bool:
-    compact = iban.replace(" ", "")
+    compact = "".join(c for c in iban if c.isalnum()).upper()  # grouped by spaces or dashes, any case
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
@@ -157,7 +157,7 @@ def _address(rng: random.Random, country: str) -> str:
         return rng.choice([f"{street} {number}, {code} {city}", f"{street}, {number} - {code} {city}", f"{street} {number}/{rng.choice('ABC')}, {code} {city}",
                            f"{street} n. {number}, {code} {city} ({city[:2].upper()})"])
     if country == "uk":
-        return rng.choice([f"{number} {street}, {city} {code}", f"Flat {rng.randrange(1, 9)}, {number} {street}, {city} {code}", f"{number} {street}\n{city}\n{code}",
+        return rng.choice([f"{number} {street}, {city} {code}", f"Flat {rng.randrange(1, 9)}, {number} {street}, {city} {code}", f"{number} {street} {city} {code}",
                            f"{number} {street}, {city}, {code}"])
     return rng.choice([f"{number} {street}, {city}, {code}", f"{number} {street}, Apt {rng.randrange(1, 40)}{rng.choice('ABCD')}, {city}, {code}",
                        f"{number} {street} {city} {code}"])
