@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assets.core.mapping import EntityMapping
 from assets.core.params import (
@@ -61,6 +61,14 @@ class Source(BaseModel):
     language: Optional[str] = None
     kind: Optional[str] = None
     entities: Optional[EntityMapping] = None  # how a tabular source's rows become graph nodes (assets/core/mapping.py)
+    confidential: bool = False  # the house's IP (artisans' notes ...): the report measures verbatim regurgitation of it
+
+    @model_validator(mode="after")
+    def _confidential_needs_training_rights(self) -> "Source":
+        if self.confidential and self.rights != "train":
+            raise ValueError(f"source {self.name!r} is confidential but its rights are {self.rights!r}: regurgitation is measured on "
+                             "what a model trained on, so a confidential source needs rights 'train' (or drop confidential)")
+        return self
 
     @field_validator("name")
     @classmethod

@@ -28,6 +28,7 @@ from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.reports import card, html, plots, verdict
+from assets.reports.attacks import memorization_curve, redaction_in_corpus, run_attacks
 from assets.reports.bpb import score_documents, summarize
 from assets.reports.contamination import contamination
 from assets.reports.exposure import canary_exposure
@@ -100,10 +101,11 @@ def evaluate_run(settings: Settings, run: Run, tokenizer, eot: int, texts: pd.Da
         qa = pd.DataFrame(columns=["id", "options", *QA_FIGURES, "answer_logprob"])
     canaries, canary_table = canary_exposure(model, tokenizer, settings, eot)
     extraction, _ = attack(model, tokenizer, truth, settings, eot)
+    attacks = run_attacks(settings, run, model, tokenizer, eot)
     samples = continuations(model, tokenizer, p.house_prompts, eot, p.sample_tokens) if p.house_prompts else []
     return {"nll": nll, "bytes": n_bytes, "tokens": n_tokens, "val_nll": val_nll, "val_bytes": val_bytes, "qa": qa, "canaries": canaries,
             "canary_table": canary_table, "extraction": extraction, "samples": samples, "records": training_records(storage, run),
-            "parameters": model.num_params()}
+            "parameters": model.num_params(), "attacks": attacks, "dp": storage.read_json(f"{run.folder}/config.json").get("dp")}
 
 
 def _boot(settings: Settings, name: str, items: int) -> Bootstrap:
@@ -189,7 +191,12 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
         "in_distribution": {a: {"documents": len(v), "note": "the arm's own validation split: drawn like its training data"} for a, v in val_texts.items()},
         "privacy": {"canaries": {r.key: x["canaries"] for r, x in sorted(results.items())},
                     "extraction": {r.key: x["extraction"] for r, x in sorted(results.items())},
-                    "contamination": {a: contamination(storage, a, tokenizers[a][0], _evalsets(texts, questions), p.contamination_ngram) for a in arms}},
+                    "contamination": {a: contamination(storage, a, tokenizers[a][0], _evalsets(texts, questions), p.contamination_ngram) for a in arms},
+                    "memorization": memorization_curve(results),
+                    "membership": {r.key: x["attacks"]["membership"] for r, x in sorted(results.items())},
+                    "regurgitation": {r.key: x["attacks"]["regurgitation"] for r, x in sorted(results.items())},
+                    "dp": {r.key: x["dp"] for r, x in sorted(results.items())},
+                    "redaction": redaction_in_corpus(settings, truth)},
         "integrity": checks,
         "samples": [{"prompt": prompt, **{label(a): next(x["samples"][i] for r, x in sorted(results.items()) if r.arm == a) for a in arms}}
                     for i, prompt in enumerate(p.house_prompts)] if results else [],
@@ -287,6 +294,11 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
             "marketing copy): they are scored apart, as 'held-out documents the house labelled low quality', not in the headline bits per byte.")),
         ("In-distribution: each arm's own validation split (not comparable across arms)", html.table(in_dist)),
         ("Canary exposure", html.table(canary_rows)),
+        ("Memorization curve: canary exposure by repetitions, with the model's size", html.paragraph(MEMORIZATION_WORDS) + html.table(privacy["memorization"])),
+        ("Redaction: planted values of consenting clients left in the cleaned corpus (Wilson 95%)", html.table(privacy["redaction"])),
+        ("Membership inference on client-derived documents (AUC, bootstrap 95%)", html.table(membership_rows(privacy["membership"]))),
+        ("Verbatim regurgitation of confidential sources", html.table([{"run": k, **{f: v for f, v in r.items() if not isinstance(v, (dict, list))}}
+                                                                       for k, r in privacy["regurgitation"].items()])),
         ("Client-data extraction attack", html.table(extraction_rows)),
         ("Contamination of evaluation sets", html.table(contamination_rows)),
         ("Integrity: every arm and seed trained on the same budget", html.table(metrics["integrity"])),
@@ -297,6 +309,17 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
             html.paragraph(quality[0]) + "".join(map(html.table, quality[1])))] if quality else []),
         ("Training mixture", img("mixture")),
     ])
+
+
+MEMORIZATION_WORDS = ("How much a secret that escaped redaction would be remembered: exposure (bits, The Secret Sharer) of canaries "
+                      "inserted 1, 4, 16 ... times; the maximum is log2 of the secret space. Gated only for runs trained with train.dp, "
+                      "where a bound is promised.")
+
+
+def membership_rows(membership: dict) -> list[dict]:
+    return [{"run": run, "members": m["members"], "non members": m["non_members"],
+             **{f"AUC {k}": f"{v['auc']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for k, v in m.get("auc", {}).items()},
+             "best AUC": m["best_auc"], "note": m.get("note", "")} for run, m in membership.items()]
 
 
 def report_metadata(area: Storage) -> dict[str, str]:
@@ -319,17 +342,27 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     metrics = area.read_json(METRICS)
     integrity_table = pd.DataFrame(metrics["integrity"], columns=["run", "arm", "shards_present", "checkpoint_present", "tokens_trained", "token_budget", "budget_matches"])
     gated = settings.params.evaluate.gated_canary_repetitions
-    privacy = pd.DataFrame([{"run": run, "canary_max_exposure": max([v["max_exposure"] for r, v in c.get("by_repetitions", {}).items() if int(r) <= gated], default=0.0),
-                             "extracted": metrics["privacy"]["extraction"][run]["extracted"]}
-                            for run, c in metrics["privacy"]["canaries"].items()], columns=["run", "canary_max_exposure", "extracted"])
+    audit = metrics["privacy"]
+    # canary exposure blocks only where train.dp promised a bound (None: reported, not gated)
+    privacy = pd.DataFrame([{"run": run, "canary_max_exposure": max([v["max_exposure"] for r, v in c.get("by_repetitions", {}).items() if int(r) <= gated], default=0.0)
+                             if audit.get("dp", {}).get(run) else None,
+                             "extracted": audit["extraction"][run]["extracted"],
+                             "membership_auc": audit.get("membership", {}).get(run, {}).get("best_auc"),
+                             "regurgitation": audit.get("regurgitation", {}).get(run, {}).get("share", 0.0)}
+                            for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc", "regurgitation"])
+    redaction = pd.DataFrame([{"type": r["type"], "planted": r["n"], "leaked": r["leaked"], "recall": r["rate"], "target": r["target"],
+                               "shortfall": round(r["target"] - r["rate"], 6)} for r in audit.get("redaction", [])],
+                             columns=["type", "planted", "leaked", "recall", "target", "shortfall"])
     default = pd.DataFrame([{"arm": DEFAULT, "bits_per_byte": metrics[DEFAULT]["bits_per_byte"]}] if DEFAULT in metrics else [], columns=["arm", "bits_per_byte"])
     sources = pd.DataFrame([{"arm": a, "source": s, "bits_per_byte": v} for a in ARMS if a in metrics for s, v in metrics[a]["bits_per_byte_by_source"].items()],
                            columns=["arm", "source", "bits_per_byte"])
     verdict_table = pd.DataFrame([{"finding": f["finding"], "holds": f["holds"], "blocks": f["blocks"]} for f in metrics["verdict"]["findings"]],
                                  columns=["finding", "holds", "blocks"])
-    return {"reports_integrity": integrity_table, "reports_privacy": privacy, "reports_metrics": default, "reports_sources": sources, "reports_verdict": verdict_table}
+    return {"reports_integrity": integrity_table, "reports_privacy": privacy, "reports_redaction": redaction, "reports_metrics": default, "reports_sources": sources,
+            "reports_verdict": verdict_table}
 
 
 def gate_parameters(settings: Settings) -> dict[str, float]:
     p = settings.params.evaluate
-    return {"max_bpb": p.max_bpb, "max_canary_exposure": p.max_canary_exposure, "max_extracted": p.max_extracted}
+    return {"max_bpb": p.max_bpb, "max_canary_exposure": p.max_canary_exposure, "max_extracted": p.max_extracted,
+            "max_membership_auc": p.max_membership_auc, "max_regurgitation": p.max_regurgitation}

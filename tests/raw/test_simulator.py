@@ -132,7 +132,7 @@ def test_annotations_are_label_studio_tasks_with_learnable_quality(house):
 
 def test_every_planted_value_is_where_the_ground_truth_says(house):
     rows = _rows(house, "ground_truth/pii.jsonl")
-    assert {r["type"] for r in rows} == {"EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "PERSON"}
+    assert {r["type"] for r in rows} == {"EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "PERSON", "ORDER_ID", "ACCOUNT"}
     order = [(r["source"], r["file"], r["line"], r["field"], r["start"]) for r in rows]
     assert order == sorted(order)
     cache: dict[str, list[str]] = {}

@@ -76,7 +76,7 @@ def test_html_is_self_contained_with_its_plots(built):
     assert metadata["arms_plot"].endswith("reports/plots/arms.png") and "known_acc" in metadata["metrics"] and metadata["verdict"].startswith("At equal")
 
 
-def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built):
+def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built, tmp_path):
     from orchestration.gx import validate
 
     settings, out, _ = built
@@ -85,9 +85,16 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built):
     for suite, table in tables.items():
         assert validate(suite, table, parameters).success, suite
     assert not validate("reports_privacy", tables["reports_privacy"].assign(extracted=[0, 0, 1, 0]), parameters).success
-    # the gate looks at canaries inserted once; the repeated ones are reported
-    once = {run: c["by_repetitions"]["1"]["max_exposure"] for run, c in out.read_json(report.METRICS)["privacy"]["canaries"].items()}
-    assert tables["reports_privacy"].set_index("run")["canary_max_exposure"].to_dict() == once
+    # canary exposure is gated only for runs trained with train.dp (a promised bound), on canaries inserted once
+    assert tables["reports_privacy"]["canary_max_exposure"].isna().all()
+    metrics = out.read_json(report.METRICS)
+    once = {run: c["by_repetitions"]["1"]["max_exposure"] for run, c in metrics["privacy"]["canaries"].items()}
+    metrics["privacy"]["dp"] = {run: {"epsilon": 8.0} for run in once}
+    dp_area = Storage(str(tmp_path))
+    dp_area.write_json(report.METRICS, metrics)
+    dp = report.gate_tables(dp_area, settings)["reports_privacy"]
+    assert dp.set_index("run")["canary_max_exposure"].to_dict() == once
+    assert not validate("reports_privacy", dp, {**parameters, "max_canary_exposure": min(once.values()) - 0.01}).success
     assert not validate("reports_metrics", tables["reports_metrics"], {**parameters, "max_bpb": 0.5}).success
     # a finding that does not hold blocks only when params say so
     assert validate("reports_verdict", tables["reports_verdict"].assign(holds=False), parameters).success

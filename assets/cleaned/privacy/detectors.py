@@ -49,14 +49,15 @@ _STREET_EN = r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|c
 _PARTICLE = r"(?:d[aeiu]|de[il']|del(?:la|le|lo|l')?|dell'|degli|dei|des|du|la|le|les|l'|d'|of|the|st\.?)"
 _CITY_TAIL = r"(?:,?\s+(?:[A-Za-z][\w'-]*\s){0,3}?[A-Za-z][\w'-]*,?\s+[A-Za-z]{2}\s+\d{5}(?:-\d{4})?)?"
 ADDRESS = re.compile(
-    # 6821 1st ave  san mateo, ny 75227 / 221B Baker Street
-    rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[\w'.-]+\s+){{0,3}}?{_STREET_EN}\b{_CITY_TAIL}"
-    # 12 bis, rue du Faubourg Saint-Honoré, 75008 Paris
-    r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|quai|allée|impasse|chemin|route|cours)\s+"
+    # 12 bis, rue du Faubourg Saint-Honoré, 75008 Paris (first: "84 boulevard Victor-Hugo" is French)
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|quai|allée|impasse|chemin|route|cours)\s+"
     r"(?:[\w'’-]+\s?){1,5}?(?:,?\s*\d{5}\s+[A-ZÀ-Ý][\w-]+)?(?=[\s,.;)]|$)"
+    # 6821 1st ave  san mateo, ny 75227 / 221B Baker Street
+    rf"|\b\d{{1,6}}[A-Za-z]?\s+(?:[\w'.-]+\s+){{0,3}}?{_STREET_EN}\b{_CITY_TAIL}"
     # Via Monte Napoleone 8, 20121 Milano
+    # Via Monte Napoleone 8, Via de' Tornabuoni, 134 - 50123 Firenze, Via Toledo 5/B, Via Roma n. 12
     r"|\b(?:via|viale|piazza|piazzale|corso|largo|vicolo|riva|fondamenta|calle|campo|strada|borgo|lungarno|lungotevere|contrada|salita)\s+"
-    r"(?:[A-ZÀ-Ý][\w'’.-]*\s){1,4}\d{1,4}[a-z]?(?:,?\s*\d{5}\s+[A-ZÀ-Ý][\w-]+)?",
+    r"(?:(?:[A-ZÀ-Ý][\w'’.-]*|d[ae]ll?[aeo]?'?|de'|d'|degli|dei|di|del)\s?){1,5}?,?\s(?:n\.\s?)?\d{1,4}[a-z]?(?:/[A-Za-z0-9]{1,3})?(?:,?\s*(?:-\s*)?\d{5}\s+[A-ZÀ-Ý][\w-]+)?",
     re.I,
 )
 # any street name, house number, postcode and town: "Riva degli Schiavoni 82, 30122 Venezia"
@@ -150,8 +151,84 @@ def find_emails(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "EMAIL") for pattern in (EMAIL, EMAIL_SPELLED) for m in pattern.finditer(text)]
 
 
+# what surrounds the street part of an address: a flat or unit, the town and postcode, the country
+_UNIT = r"(?:flat|apt\.?|apartment|suite|unit|ste\.?|interno|int\.|scala|bât\.?|bâtiment|escalier|étage)\s*[\w-]{1,5}"
+_COUNTRY = r"(?:france|italia|italy|united kingdom|uk|england|scotland|wales|usa|united states)"
+ADDRESS_BEFORE = re.compile(rf"(?i:{_UNIT}),?\s*$")
+ADDRESS_AFTER = re.compile(
+    rf"(?i:,?\s*{_UNIT})\b|[ \t]*/\s*[A-Za-z0-9]{{1,3}}\b|,?\s*(?:-\s*)?\d{{5}}\s+[A-ZÀ-Ý][\w'-]+(?:\s\([A-Z]{{2}}\))?"
+    rf"|,?\s*\([A-Z]{{2}}\)|,\s*(?i:{_COUNTRY})\b|,?\s+(?:[A-Za-z][\w'-]*\s){{0,3}}?[A-Za-z][\w'-]*,?\s+[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?\b"
+)
+ADDRESS_GAP = re.compile(r"[\s,\-–]*(?:[A-ZÀ-Ý][\w'’-]+[\s,]*){0,3}")  # a town between two pieces of one address
+
+
 def find_addresses(text: str) -> list[Span]:
-    return [Span(m.start(), m.end(), "ADDRESS") for pattern in (ADDRESS, POSTAL, UK_POSTCODE) for m in pattern.finditer(text)]
+    """Street patterns, then each piece grown over its flat, town, postcode and country, and
+    pieces of one address (on several lines, a town between them) joined."""
+    spans = [(m.start(), m.end()) for pattern in (ADDRESS, POSTAL, UK_POSTCODE) for m in pattern.finditer(text)]
+    grown = []
+    for start, end in sorted(spans):
+        while True:
+            before = ADDRESS_BEFORE.search(text, max(0, start - 20), start)
+            after = ADDRESS_AFTER.match(text, end)
+            if not (before and before.start() < start) and not (after and after.end() > end):
+                break
+            start = before.start() if before and before.start() < start else start
+            end = after.end() if after and after.end() > end else end
+        if grown and (start <= grown[-1][1] or ADDRESS_GAP.fullmatch(text, grown[-1][1], start)):
+            grown[-1] = (grown[-1][0], max(end, grown[-1][1]))
+        else:
+            grown.append((start, end))
+    return [Span(s, e, "ADDRESS") for s, e in grown]
+
+
+# order numbers, account logins and loyalty cards: any id-like token shortly after a word that
+# names one ("order", "commande n°", "ordine", "username", "identifiant", "tessera" ...)
+ID_CUE = re.compile(
+    r"\b(?:(order|orders|commande|ordine|purchase|achat|acquisto|invoice|facture|fattura|tracking|suivi|spedizione|reference|référence|riferimento|ref)"
+    r"|(account|compte|conto|username|user\s?name|login|identifiant|nome\s+utente|utente|member(?:ship)?|loyalty|fidélité|fedeltà|tessera|pseudo))\b",
+    re.I,
+)
+ID_TOKEN = re.compile(r"(?<![\w@.+-])(?:[A-Z]{2,4}\s)?#?[A-Za-z0-9][\w./-]*[A-Za-z0-9](?![\w@]|[.+-]\w)")
+ID_WINDOW = 60
+NOT_ID_BEFORE = re.compile(r"(?i:sku|size|taille|taglia|ref\.?\s?produit|art\.)\s*[:#]?\s*$")
+
+
+def _id_like(token: str, login: bool) -> bool:
+    core = token.lstrip("#")
+    alnum = [c for c in core if c.isalnum()]
+    n_digits = sum(c.isdigit() for c in alnum)
+    if len(alnum) < 5 or _DATE_PREFIX.fullmatch(core.split()[-1]):
+        return False
+    if re.sub(r"[\s./-]", "", core).isdigit():  # a bare number: a price, a size or a year unless long
+        return n_digits >= 6
+    if login:  # "carusoa6", "camille_dub39", "LOY-1965-0276"
+        return n_digits >= 1 or "_" in core
+    return n_digits >= 2
+
+
+def find_ids(text: str) -> list[Span]:
+    spans = []
+    for cue in ID_CUE.finditer(text):
+        end = min(len(text), cue.end() + ID_WINDOW)
+        second_line = text.find("\n", text.find("\n", cue.end()) + 1, end)
+        end = second_line if second_line != -1 else end
+        entity = "ORDER_ID" if cue.group(1) else "ACCOUNT"
+        for m in ID_TOKEN.finditer(text, cue.end(), end):
+            if _id_like(m.group(), entity == "ACCOUNT") and not NOT_ID_BEFORE.search(text, max(0, m.start() - 15), m.start()):
+                spans.append(Span(m.start(), m.end(), entity))
+    return spans
+
+
+def find_accounts(text: str) -> list[Span]:
+    """An e-mail's local part is often the client's login too ("cminh730@email.com" ... "cminh730"):
+    its other occurrences in the same text are redacted."""
+    locals_ = {text[s.start:s.end].split("@")[0].strip().casefold() for s in find_emails(text) if "@" in text[s.start:s.end]}
+    locals_ = {l for l in locals_ if len(l) >= 4}
+    if not locals_:
+        return []
+    pattern = re.compile(r"(?<![\w.+%-])(?:" + "|".join(re.escape(l) for l in sorted(locals_, key=lambda l: (-len(l), l))) + r")(?![\w@%]|[.+-]\w)", re.I)
+    return [Span(m.start(), m.end(), "ACCOUNT") for m in pattern.finditer(text)]
 
 
 def find_cued_names(text: str) -> list[Span]:

@@ -17,7 +17,7 @@ from assets.cleaned.privacy.detectors import Span
 
 CLIENT_KINDS = ("event", "events", "transcript", "transcripts", "crm")
 CATALOG_KINDS = ("catalog", "reference")
-CATALOG_FIELDS = ("name", "aliases", "material", "materials", "collection", "technique", "workshop")
+CATALOG_FIELDS = ("name", "aliases", "material", "materials", "collection", "technique", "workshop", "sku")
 # expert annotation spans (Label Studio "labels") that name catalog entities
 CATALOG_SPAN_LABELS = {"PRODUCT", "COLLECTION", "MATERIAL", "TECHNIQUE", "WORKSHOP", "BOUTIQUE", "DESIGNER", "ARTISAN"}
 # the events reader's header line: "Client C000001 (Camille Moreau · c.m@free.fr · +33 6 ...), interactions in 2024-03"

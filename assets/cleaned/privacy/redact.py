@@ -24,7 +24,7 @@ from assets.cleaned.privacy import detectors
 from assets.cleaned.privacy.detectors import Span
 from assets.cleaned.privacy.gazetteer import Gazetteer
 
-ENTITIES = ("EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "PERSON")
+ENTITIES = ("EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "PERSON", "ORDER_ID", "ACCOUNT")
 TRIGGER = re.compile(r"\d|@|＠|\bat\b|" + detectors.NAME_CUE.pattern, re.I)
 
 
@@ -71,6 +71,8 @@ class Redactor:
             ("iban", ["IBAN"], detectors.find_ibans),
             ("ip", ["IP"], detectors.find_ips),
             ("address", ["ADDRESS"], detectors.find_addresses),
+            ("ids", ["ORDER_ID", "ACCOUNT"], detectors.find_ids),
+            ("email_logins", ["ACCOUNT"], detectors.find_accounts),
             ("cued_names", ["PERSON"], detectors.find_cued_names),
             ("client_names", ["PERSON"], self.gazetteer.find_names),
             ("client_name_parts", ["PERSON"], self.gazetteer.find_name_parts),
@@ -97,20 +99,24 @@ class Redactor:
         return bool(self.gazetteer.find_names(text) or self.gazetteer.find_name_parts(text))
 
     def find(self, text: str) -> list[Span]:
-        """Every PII span in `text`, non-overlapping. Catalog terms are never persons: a known
+        """Every PII span in `text`, non-overlapping. Catalog terms are never persons or ids: an id
+        inside a catalog term (a SKU) is dropped; a known
         client's full name is dropped only if a catalog term covers it whole, a guessed name (cue,
         single name part) if catalog terms touch each of its words."""
         if not self.needs_analysis(text):
             return []
         results = self.analyzer.analyze(text=text, language="en", entities=list(ENTITIES), nlp_artifacts=self.no_nlp)
-        protected = self.gazetteer.catalog_spans(text) if any(r.entity_type == "PERSON" for r in results) else []
+        guessed = ("PERSON", "ORDER_ID", "ACCOUNT")  # a SKU after "order" is no order number
+        protected = self.gazetteer.catalog_spans(text) if any(r.entity_type in guessed for r in results) else []
 
         def touches(start: int, end: int) -> bool:
             return any(start < b and a < end for a, b in protected)
 
         def keep(r) -> bool:
-            if r.entity_type != "PERSON" or not protected:
+            if r.entity_type not in guessed or not protected:
                 return True
+            if r.entity_type != "PERSON":
+                return not any(a <= r.start and r.end <= b for a, b in protected)
             if self.gazetteer.is_client_name(text[r.start:r.end]):
                 return not any(a <= r.start and r.end <= b for a, b in protected)
             words = [(r.start + m.start(), r.start + m.end()) for m in re.finditer(r"\S+", text[r.start:r.end])]

@@ -9,7 +9,7 @@ class EvaluateParams(BaseModel):
     # gate thresholds
     # integrity (always blocks): every run there on one budget, privacy within bounds, a sane model
     max_bpb: float = Field(8.0, gt=0, description="reports gate: the default arm's held-out bits per byte at most this (a broken model)")
-    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate: every run's exposure (bits) of canaries inserted at most gated_canary_repetitions times at most this")
+    max_canary_exposure: float = Field(12.0, ge=0, description="reports gate, only for runs trained with train.dp (where a bound is promised): exposure (bits) of canaries inserted at most gated_canary_repetitions times at most this; other runs report their memorization curve")
     gated_canary_repetitions: int = Field(
         1, ge=1,
         description="the gate looks at canaries inserted at most this many times: a secret that slips past a deduplicated corpus appears once; "
@@ -34,6 +34,17 @@ class EvaluateParams(BaseModel):
     extraction_tokens: int = Field(24, gt=0, description="new tokens per generation")
     extraction_prefix_tokens: int = Field(16, gt=0, description="prompt = the last this many tokens of the context before each value")
     extraction_temperature: float = Field(1.0, gt=0)
+    # membership inference and verbatim regurgitation (assets/reports/membership.py, regurgitation.py)
+    membership_docs: int = Field(200, ge=0, description="at most this many client-derived training documents (members) and as many of the arm's validation ones (non-members) per run")
+    membership_reference: str = Field("raw", description="arm whose seed-0 model calibrates the loss attack (its own loss subtracted); for that arm itself, zlib calibration only")
+    max_membership_auc: float = Field(0.6, ge=0.5, le=1.0, description="reports gate: every run's best membership AUC (loss, reference- or zlib-calibrated) on client-derived sources at most this")
+    regurgitation_prefix_tokens: int = Field(32, gt=0, description="prompt: this many tokens of a confidential training document")
+    regurgitation_tokens: int = Field(50, gt=0, description="the continuation that must not come back verbatim")
+    regurgitation_samples: int = Field(200, ge=0, description="at most this many windows of confidential training documents per run (seeded)")
+    max_regurgitation: float = Field(0.01, ge=0.0, le=1.0, description="reports gate: share of windows whose continuation the model reproduces exactly, at most this")
+    # redaction (assets/reports/redaction.py): planted values of consenting clients left in the cleaned corpus
+    min_redaction_recall: float = Field(0.995, ge=0.0, le=1.0, description="reports gate: every structured type's share of planted values with no trace in the corpus")
+    min_name_recall: float = Field(0.95, ge=0.0, le=1.0, description="reports gate: the same for client names")
     # contamination and held-out text
     contamination_ngram: int = Field(13, ge=3, description="an evaluation text sharing a word n-gram this long with a training document is contaminated")
     max_heldout_docs_per_source: int = Field(200, gt=0, description="cap on held-out documents scored per source (cost)")

@@ -15,8 +15,9 @@ from assets.raw.simulator.prose import describe, facts
 from assets.raw.simulator.vocab import ADVISORS
 from assets.raw.simulator.world import World
 
-PII_SLOT = re.compile(r"\{(PERSON|EMAIL|PHONE|IBAN|CARD|IP|ADDRESS)\}")
-SLOTS = {k: "{" + k + "}" for k in ("PERSON", "EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS")}
+PII_TYPES = ("PERSON", "EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "ORDER_ID", "ACCOUNT")
+PII_SLOT = re.compile(r"\{(" + "|".join(PII_TYPES) + r")\}")
+SLOTS = {k: "{" + k + "}" for k in PII_TYPES}
 
 
 class Planted:
@@ -30,7 +31,7 @@ class Planted:
     def value(self, slot: str) -> str:
         c = self.client
         return {"PERSON": c.name, "EMAIL": c.email, "PHONE": c.phone, "IBAN": c.iban or "", "CARD": c.card,
-                "IP": c.ip, "ADDRESS": c.address}[slot]
+                "IP": c.ip, "ADDRESS": c.address, "ORDER_ID": c.order_id, "ACCOUNT": c.account}[slot]
 
     def add(self, template: str) -> None:
         position = 0
@@ -60,6 +61,10 @@ LINES = {
             "IBAN": ["Client: For the refund, my IBAN is {IBAN}.", "Client: Transfer it to {IBAN}, please."],
             "CARD": ["Client: I'll pay by card, the number is {CARD}.", "Client: Charge it to my card, {CARD}."],
             "IP": ["Client: The website blocked me, it says my IP {IP} is suspicious.", "Client: Your site showed an error for address {IP}."],
+            "ORDER_ID": ["Client: It's about order {ORDER_ID}, it never arrived.", "Client: My order number is {ORDER_ID}.",
+                         "Advisor: Could you give me the order reference?\nClient: Yes, {ORDER_ID}."],
+            "ACCOUNT": ["Client: My username on the website is {ACCOUNT}.", "Client: My loyalty account is {ACCOUNT}, can you check my points?",
+                        "Advisor: May I have your account login?\nClient: {ACCOUNT}"],
         },
         "bye": ["Advisor: Thank you, I have noted everything. Have a lovely day.",
                 "Advisor: Perfect, you will hear from us this week.", "Advisor: Noted. We look forward to seeing you."],
@@ -78,6 +83,9 @@ LINES = {
             "IBAN": ["Cliente : Pour le remboursement, mon IBAN est {IBAN}.", "Client : Virez-le sur {IBAN}."],
             "CARD": ["Cliente : Je paie par carte : {CARD}.", "Client : Voici le numéro de ma carte, {CARD}."],
             "IP": ["Cliente : Le site me bloque, il parle de mon adresse IP {IP}.", "Client : Erreur sur le site pour l'adresse {IP}."],
+            "ORDER_ID": ["Cliente : C'est pour la commande {ORDER_ID}, je ne l'ai jamais reçue.", "Client : Mon numéro de commande est le {ORDER_ID}.",
+                         "Conseillère : Pouvez-vous me donner la référence de la commande ?\nCliente : Oui, {ORDER_ID}."],
+            "ACCOUNT": ["Cliente : Mon identifiant sur le site est {ACCOUNT}.", "Client : Mon compte fidélité, c'est {ACCOUNT}."],
         },
         "bye": ["Conseillère : Merci, j'ai tout noté. Belle journée à vous.", "Conseiller : Parfait, nous revenons vers vous cette semaine."],
     },
@@ -95,6 +103,8 @@ LINES = {
             "IBAN": ["Cliente: Per il rimborso, il mio IBAN è {IBAN}.", "Cliente: Faccia il bonifico su {IBAN}."],
             "CARD": ["Cliente: Pago con la carta {CARD}.", "Cliente: Il numero della carta è {CARD}."],
             "IP": ["Cliente: Il sito mi blocca, dice che l'indirizzo IP {IP} è sospetto.", "Cliente: Errore sul sito per l'indirizzo {IP}."],
+            "ORDER_ID": ["Cliente: Riguarda l'ordine {ORDER_ID}, non è mai arrivato.", "Cliente: Il numero d'ordine è {ORDER_ID}."],
+            "ACCOUNT": ["Cliente: Il mio nome utente sul sito è {ACCOUNT}.", "Cliente: La mia tessera fedeltà è la {ACCOUNT}."],
         },
         "bye": ["Consulente: Grazie, ho annotato tutto. Buona giornata.", "Consulente: Perfetto, la ricontattiamo questa settimana."],
     },
@@ -110,7 +120,7 @@ def transcript(rng: random.Random, world: World, client: Client, city: str) -> P
     turns = [rng.choice(lines["hello"]), rng.choice(lines["who"]), rng.choice(lines["ask"])]
     # Advisors answer in English catalog copy; the house trains them on it.
     turns.append(ADVISOR_LABEL[client.locale] + describe(rng, world, product, sentences=rng.randrange(2, 4)).replace("{", "(").replace("}", ")"))
-    kinds = ["EMAIL", "PHONE", "ADDRESS", "CARD", "IP"] + (["IBAN"] if client.iban else [])
+    kinds = ["EMAIL", "PHONE", "ADDRESS", "CARD", "IP", "ORDER_ID", "ACCOUNT"] + (["IBAN"] if client.iban else [])
     for kind in sorted(rng.sample(kinds, rng.randrange(1, 4)), key=kinds.index):
         turns.append(rng.choice(lines["pii"][kind]))
     turns.append(rng.choice(lines["bye"]))
@@ -129,6 +139,8 @@ NOTES = [
     "Repair request for an older {item}; sent to {workshop}.",
     "Client mentioned a card issue, number {CARD} declined twice.",
     "Follow-up call planned about the {name}.",
+    "Order {ORDER_ID} delayed; client informed.",
+    "Web account {ACCOUNT} merged with the boutique file.",
     "",
 ]
 TYPES = ["visit", "purchase", "call", "appointment", "note"]

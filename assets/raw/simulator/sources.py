@@ -59,7 +59,7 @@ SOURCES = [
     {"name": "archive", "uri": "landing/archive/*.txt", "format": "txt", "rights": "eval_only", "pii": "none",
      "kind": "essay", "language": "en"},
     {"name": "notes", "uri": "landing/notes/*.txt", "format": "txt", "rights": "train", "pii": "possible",
-     "kind": "notes"},
+     "kind": "notes", "confidential": True},  # artisans' workshop notes: the house's know-how
 ]
 
 

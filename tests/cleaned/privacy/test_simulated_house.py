@@ -43,8 +43,8 @@ def test_planted_pii_recall(house):
         if len(holders):
             found[row.type] = found.get(row.type, 0) + 1
             gone[row.type] = gone.get(row.type, 0) + all(not survives(row.value, redacted.at[i, "text"]) for i in holders)
-    assert {"EMAIL", "PHONE", "IBAN", "CARD", "PERSON"} <= set(found)
-    for kind in ("EMAIL", "PHONE", "IBAN", "CARD"):
+    assert {"EMAIL", "PHONE", "IBAN", "CARD", "PERSON", "ADDRESS", "ORDER_ID", "ACCOUNT"} <= set(found)
+    for kind in ("EMAIL", "PHONE", "IBAN", "CARD", "ADDRESS", "ORDER_ID", "ACCOUNT"):
         assert gone[kind] == found[kind], kind
     assert gone["PERSON"] / found["PERSON"] >= 0.95
 
