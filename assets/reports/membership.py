@@ -80,7 +80,7 @@ def membership(model, tokenizer, eot: int, docs: pd.DataFrame, n: int, seed: int
     others = _sample(docs.loc[docs["split"] == "val"], n, seed)
     summary = {"members": len(members), "non_members": len(others), "sources": sorted(set(docs["source"]))}
     if len(members) < 5 or len(others) < 5:
-        return {**summary, "best_auc": None, "note": "fewer than 5 client-derived documents on one side: no attack (the split is too small)"}
+        return {**summary, "best_auc": None, "best_auc_lo": None, "note": "fewer than 5 client-derived documents on one side: no attack (the split is too small)"}
     texts = members["text"].tolist() + others["text"].tolist()
     nll, _, tokens = score_documents(model, tokenizer, texts, eot)
     loss = nll / np.maximum(tokens, 1)
@@ -91,5 +91,7 @@ def membership(model, tokenizer, eot: int, docs: pd.DataFrame, n: int, seed: int
         scores["reference"] = -(nll - score_documents(ref_model, ref_tokenizer, texts, ref_eot)[0])
     aucs = {k: auc_interval(v[:m], v[m:], seed) for k, v in scores.items()}
     best = max(aucs, key=lambda k: aucs[k]["auc"])
-    return {**summary, "auc": aucs, "best": best, "best_auc": aucs[best]["auc"],
+    # the gate reads the lowest AUC the data allow (the best 95% lower bound): with a few dozen
+    # documents a point estimate of 0.7 is as likely chance as leakage
+    return {**summary, "auc": aucs, "best": best, "best_auc": aucs[best]["auc"], "best_auc_lo": max(a["lo"] for a in aucs.values()),
             "mean_loss": {"members": round(float(loss[:m].mean()), 4), "non_members": round(float(loss[m:].mean()), 4)}}

@@ -1,7 +1,7 @@
 """Redaction recall and precision per entity type, with Wilson 95% intervals.
 
 A planted value counts as redacted when no trace of it is left: not as written (any case), not its
-digits with separators removed (for values of six digits or more), and at least 90% of its letters
+digits inside one number with its separators removed (for values of six digits or more), and at least 90% of its letters
 and digits fall inside detected spans (so "12 rue des <ADDRESS>" is not a redacted address). A
 detected span is correct when it overlaps a planted value. Used by benchmarks/redaction.py (the
 redactor on the simulator's planted fields) and by the report (what is left of the planted values
@@ -37,11 +37,21 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+NUMBER = re.compile(r"\d(?:[\d \-./]*\d)?")  # one number as written: digits and the separators inside it
+
+
+def number_digits(text: str) -> str:
+    """The digits of each number in the text, "|"-separated: a value's digits are looked for
+    inside one number, never across two (all of a corpus's digits run together hold any
+    six-digit string by chance)."""
+    return "|".join(digits(n) for n in NUMBER.findall(text))
+
+
 def survives(value: str, text: str) -> bool:
     """Is the value still in the text, as written (any case) or as its digits?"""
     if value.casefold() in text.casefold():
         return True
-    return len(digits(value)) >= MIN_DIGITS and digits(value) in digits(text)
+    return len(digits(value)) >= MIN_DIGITS and digits(value) in number_digits(text)
 
 
 def covered(value_start: int, value: str, spans) -> bool:
@@ -91,7 +101,7 @@ def corpus_recall(planted: pd.DataFrame, corpus_texts: list[str], opted_out: set
     """Per type: planted values of clients who consented (their documents may reach the corpus) and
     how many left no trace in the cleaned corpus (`survives` over every corpus text)."""
     blob = "\n".join(corpus_texts)
-    folded, digit_blob = blob.casefold(), digits(blob)
+    folded, digit_blob = blob.casefold(), number_digits(blob)
     rows = []
     for kind, group in planted.loc[~planted["client_id"].isin(opted_out)].groupby("type"):
         values = sorted(set(group["value"]))

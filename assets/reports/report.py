@@ -319,7 +319,7 @@ MEMORIZATION_WORDS = ("How much a secret that escaped redaction would be remembe
 def membership_rows(membership: dict) -> list[dict]:
     return [{"run": run, "members": m["members"], "non members": m["non_members"],
              **{f"AUC {k}": f"{v['auc']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for k, v in m.get("auc", {}).items()},
-             "best AUC": m["best_auc"], "note": m.get("note", "")} for run, m in membership.items()]
+             "best AUC": m["best_auc"], "best lower bound (gated)": m.get("best_auc_lo"), "note": m.get("note", "")} for run, m in membership.items()]
 
 
 def report_metadata(area: Storage) -> dict[str, str]:
@@ -347,9 +347,9 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     privacy = pd.DataFrame([{"run": run, "canary_max_exposure": max([v["max_exposure"] for r, v in c.get("by_repetitions", {}).items() if int(r) <= gated], default=0.0)
                              if audit.get("dp", {}).get(run) else None,
                              "extracted": audit["extraction"][run]["extracted"],
-                             "membership_auc": audit.get("membership", {}).get(run, {}).get("best_auc"),
+                             "membership_auc_lo": audit.get("membership", {}).get(run, {}).get("best_auc_lo"),
                              "regurgitation": audit.get("regurgitation", {}).get(run, {}).get("share", 0.0)}
-                            for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc", "regurgitation"])
+                            for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc_lo", "regurgitation"])
     redaction = pd.DataFrame([{"type": r["type"], "planted": r["n"], "leaked": r["leaked"], "recall": r["rate"], "target": r["target"],
                                "shortfall": round(r["target"] - r["rate"], 6)} for r in audit.get("redaction", [])],
                              columns=["type", "planted", "leaked", "recall", "target", "shortfall"])

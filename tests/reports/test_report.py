@@ -85,6 +85,10 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built, tmp_path):
     for suite, table in tables.items():
         assert validate(suite, table, parameters).success, suite
     assert not validate("reports_privacy", tables["reports_privacy"].assign(extracted=[0, 0, 1, 0]), parameters).success
+    # membership and regurgitation block on what the data show: the AUC's 95% lower bound, the verbatim share
+    assert not validate("reports_privacy", tables["reports_privacy"].assign(membership_auc_lo=[0.5, 0.5, 0.75, 0.5]), parameters).success
+    assert not validate("reports_privacy", tables["reports_privacy"].assign(regurgitation=[0.0, 0.0, 0.2, 0.0]), parameters).success
+    assert not validate("reports_redaction", tables["reports_redaction"].assign(shortfall=0.1), parameters).success or tables["reports_redaction"].empty
     # canary exposure is gated only for runs trained with train.dp (a promised bound), on canaries inserted once
     assert tables["reports_privacy"]["canary_max_exposure"].isna().all()
     metrics = out.read_json(report.METRICS)

@@ -211,8 +211,9 @@ def find_ids(text: str) -> list[Span]:
     spans = []
     for cue in ID_CUE.finditer(text):
         end = min(len(text), cue.end() + ID_WINDOW)
-        second_line = text.find("\n", text.find("\n", cue.end()) + 1, end)
-        end = second_line if second_line != -1 else end
+        first_break = text.find("\n", cue.end(), end)  # the id may be on the cue's line or the next, no further
+        second_break = text.find("\n", first_break + 1, end) if first_break != -1 else -1
+        end = second_break if second_break != -1 else end
         entity = "ORDER_ID" if cue.group(1) else "ACCOUNT"
         for m in ID_TOKEN.finditer(text, cue.end(), end):
             if _id_like(m.group(), entity == "ACCOUNT") and not NOT_ID_BEFORE.search(text, max(0, m.start() - 15), m.start()):

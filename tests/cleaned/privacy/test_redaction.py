@@ -171,3 +171,11 @@ def test_skus_dates_and_prices_after_an_order_word_are_not_ids():
     redactor = Redactor(Gazetteer(catalog_terms={"AT-00012", "Vellora tote"}))
     text = "I'd like to order AT-00012 in size 38, the Vellora tote, order placed on 2024-03-12 for 2 450 EUR, account of 3 bags."
     assert redactor.redact(text) == (text, 0)
+
+
+def test_an_id_on_the_last_line_after_its_cue_is_found(redactor):
+    # the window stops at the line after the cue's; on a last line there is none (a line before
+    # the cue once cut the window short, and the sample's event notes leaked their accounts)
+    text = "boutique paris-rivoli · advisor Mathilde G. · sku AT-00009\nnote: Web account M96688667 merged with the boutique file."
+    redacted, _ = redactor.redact(text)
+    assert "M96688667" not in redacted and "<ACCOUNT>" in redacted, redacted
