@@ -28,8 +28,8 @@ def _reference(settings: Settings, arm: str):
     if name == arm:
         return None
     run = Run(name, 0)
-    if not settings.storage.exists(f"{run.folder}/model.safetensors"):
-        return None
+    if not settings.storage.exists(f"{run.folder}/model.safetensors") or not settings.storage.exists(ARMS[name].manifest):
+        return None  # not trained, or its shards are gone (the integrity gate names it)
     key = (settings.storage.url(run.folder), run.key)
     if key not in _REFERENCES:  # scored once per report, not once per run
         _REFERENCES.clear()

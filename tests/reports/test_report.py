@@ -2,6 +2,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 
 from assets.cleaned.graph.paths import QA
@@ -88,7 +89,10 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built, tmp_path):
     # membership and regurgitation block on what the data show: the AUC's 95% lower bound, the verbatim share
     assert not validate("reports_privacy", tables["reports_privacy"].assign(membership_auc_lo=[0.5, 0.5, 0.75, 0.5]), parameters).success
     assert not validate("reports_privacy", tables["reports_privacy"].assign(regurgitation=[0.0, 0.0, 0.2, 0.0]), parameters).success
-    assert not validate("reports_redaction", tables["reports_redaction"].assign(shortfall=0.1), parameters).success or tables["reports_redaction"].empty
+    leaky_redaction = pd.DataFrame([{"type": "ACCOUNT", "planted": 21, "leaked": 4, "recall": 0.80952, "target": 0.995, "shortfall": 0.18548},
+                                    {"type": "EMAIL", "planted": 35, "leaked": 0, "recall": 1.0, "target": 0.995, "shortfall": -0.005}])
+    assert not validate("reports_redaction", leaky_redaction, parameters).success
+    assert validate("reports_redaction", leaky_redaction.iloc[1:], parameters).success
     # canary exposure is gated only for runs trained with train.dp (a promised bound), on canaries inserted once
     assert tables["reports_privacy"]["canary_max_exposure"].isna().all()
     metrics = out.read_json(report.METRICS)
