@@ -341,13 +341,14 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     arm, every held-out source scored, and the verdict (blocking only where params say so)."""
     metrics = area.read_json(METRICS)
     integrity_table = pd.DataFrame(metrics["integrity"], columns=["run", "arm", "shards_present", "checkpoint_present", "tokens_trained", "token_budget", "budget_matches"])
-    gated = settings.params.evaluate.gated_canary_repetitions
+    p = settings.params.evaluate
+    gated = p.gated_canary_repetitions
     audit = metrics["privacy"]
     # canary exposure blocks only where train.dp promised a bound (None: reported, not gated)
     privacy = pd.DataFrame([{"run": run, "canary_max_exposure": max([v["max_exposure"] for r, v in c.get("by_repetitions", {}).items() if int(r) <= gated], default=0.0)
                              if audit.get("dp", {}).get(run) else None,
                              "extracted": audit["extraction"][run]["extracted"],
-                             "membership_auc_lo": audit.get("membership", {}).get(run, {}).get("best_auc_lo"),
+                             "membership_auc_lo": audit.get("membership", {}).get(run, {}).get("best_auc_lo") if p.max_membership_auc is not None else None,
                              "regurgitation": audit.get("regurgitation", {}).get(run, {}).get("share", 0.0)}
                             for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc_lo", "regurgitation"])
     redaction = pd.DataFrame([{"type": r["type"], "planted": r["n"], "leaked": r["leaked"], "recall": r["rate"], "target": r["target"],
@@ -365,4 +366,4 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
 def gate_parameters(settings: Settings) -> dict[str, float]:
     p = settings.params.evaluate
     return {"max_bpb": p.max_bpb, "max_canary_exposure": p.max_canary_exposure, "max_extracted": p.max_extracted,
-            "max_membership_auc": p.max_membership_auc, "max_regurgitation": p.max_regurgitation}
+            "max_membership_auc": 1.0 if p.max_membership_auc is None else p.max_membership_auc, "max_regurgitation": p.max_regurgitation}

@@ -87,7 +87,17 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built, tmp_path):
         assert validate(suite, table, parameters).success, suite
     assert not validate("reports_privacy", tables["reports_privacy"].assign(extracted=[0, 0, 1, 0]), parameters).success
     # membership and regurgitation block on what the data show: the AUC's 95% lower bound, the verbatim share
-    assert not validate("reports_privacy", tables["reports_privacy"].assign(membership_auc_lo=[0.5, 0.5, 0.75, 0.5]), parameters).success
+    # membership is reported, gated only once params set a threshold
+    assert tables["reports_privacy"]["membership_auc_lo"].isna().all()
+    gating = settings.model_copy(update={"params": settings.params.model_copy(update={"evaluate": settings.params.evaluate.model_copy(update={"max_membership_auc": 0.6})})})
+    leaky_metrics = out.read_json(report.METRICS)
+    leaky_metrics["privacy"]["membership"] = {run: {"best_auc": 0.8, "best_auc_lo": 0.75 if i == 2 else 0.5} for i, run in enumerate(leaky_metrics["privacy"]["canaries"])}
+    leaky_area = Storage(str(tmp_path / "membership"))
+    leaky_area.write_json(report.METRICS, leaky_metrics)
+    gated_table = report.gate_tables(leaky_area, gating)["reports_privacy"]
+    assert gated_table["membership_auc_lo"].tolist() == [0.5, 0.5, 0.75, 0.5]
+    assert not validate("reports_privacy", gated_table, report.gate_parameters(gating)).success
+    assert validate("reports_privacy", gated_table.assign(membership_auc_lo=0.5), report.gate_parameters(gating)).success
     assert not validate("reports_privacy", tables["reports_privacy"].assign(regurgitation=[0.0, 0.0, 0.2, 0.0]), parameters).success
     leaky_redaction = pd.DataFrame([{"type": "ACCOUNT", "planted": 21, "leaked": 4, "recall": 0.80952, "target": 0.995, "shortfall": 0.18548},
                                     {"type": "EMAIL", "planted": 35, "leaked": 0, "recall": 1.0, "target": 0.995, "shortfall": -0.005}])

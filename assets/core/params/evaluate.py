@@ -37,7 +37,7 @@ class EvaluateParams(BaseModel):
     # membership inference and verbatim regurgitation (assets/reports/membership.py, regurgitation.py)
     membership_docs: int = Field(200, ge=0, description="at most this many client-derived training documents (members) and as many of the arm's validation ones (non-members) per run")
     membership_reference: str = Field("raw", description="arm whose seed-0 model calibrates the loss attack (its own loss subtracted); for that arm itself, zlib calibration only")
-    max_membership_auc: float = Field(0.6, ge=0.5, le=1.0, description="reports gate: every run's best membership AUC (loss, reference- or zlib-calibrated) on client-derived sources, at its 95% lower bound, at most this")
+    max_membership_auc: float | None = Field(None, ge=0.5, le=1.0, description="reports gate: every run's best membership AUC (loss, reference- or zlib-calibrated) on client-derived sources, at its 95% lower bound, at most this; null: reported, not gated")
     regurgitation_prefix_tokens: int = Field(32, gt=0, description="prompt: this many tokens of a confidential training document")
     regurgitation_tokens: int = Field(50, gt=0, description="the continuation that must not come back verbatim")
     regurgitation_samples: int = Field(200, ge=0, description="at most this many windows of confidential training documents per run (seeded)")
