@@ -72,7 +72,10 @@ TEMPLATES = _Phrasings({
                   "{s} teaches {d}.", "{s} has long practised {d}."],
     "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "In {d} you will find {s}.", "{s} is based in {d}.",
                    "{s} opened its doors in {d}.", "{d} is home to {s}."],
-})# The word a node's type adds after its name, unless the name already says it.
+})
+
+
+# The word a node's type adds after its name, unless the name already says it.
 SUFFIX = {"collection": ("collection", ("collection",)), "workshop": ("workshop", ("workshop", "atelier")),
           "boutique": ("boutique", ("boutique", "store", "maison"))}
 
