@@ -85,8 +85,8 @@ GATES = [
         asset="checkpoint",
         tables=train.gate_tables,
         outputs=train.outputs,
-        parameters=lambda s: {"min_loss_drop": s.params.train.min_loss_drop},
-        description="losses finite, validation loss fell by train.min_loss_drop, each checkpoint reloads and generates",
+        parameters=lambda s: {"min_loss_drop": s.params.train.min_loss_drop, "min_finetune_loss_drop_share": s.params.train.min_finetune_loss_drop_share},
+        description="losses finite, validation loss fell by train.min_loss_drop (the finetuned arm: by train.min_finetune_loss_drop_share of its start), each checkpoint reloads and generates",
     ),
     Gate(
         stage=hf_export.STAGE,

@@ -308,8 +308,13 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
                 "initial_val_loss": records[0]["val_loss"],
                 "final_val_loss": records[-1]["val_loss"],
                 "loss_drop": records[0]["val_loss"] - records[-1]["val_loss"],
+                # a strong base starts low: the finetuned arm's drop is judged as a share of its start
+                "loss_drop_share": (records[0]["val_loss"] - records[-1]["val_loss"]) / records[0]["val_loss"],
+                "finetuned": bool(ARMS[run.arm].init_from),
                 "generated_tokens": int(sample.shape[1] - 1),
             }
         )
     frame = pd.DataFrame(losses).replace([np.inf, -np.inf], np.nan)  # an infinite loss reads as missing: not finite
-    return {"checkpoints_losses": frame, "checkpoints_summary": pd.DataFrame(summary)}
+    summary = pd.DataFrame(summary, columns=["run", "initial_val_loss", "final_val_loss", "loss_drop", "loss_drop_share", "finetuned", "generated_tokens"])
+    by_kind = lambda finetuned: summary.loc[summary["finetuned"] == finetuned].drop(columns="finetuned").reset_index(drop=True)  # noqa: E731
+    return {"checkpoints_losses": frame, "checkpoints_summary": by_kind(False), "checkpoints_finetuned": by_kind(True)}

@@ -16,6 +16,7 @@ import torch
 from assets.checkpoints import finetune, hf_export
 from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.runs import Run, runs
+from assets.checkpoints import train
 from assets.checkpoints.train import build_checkpoints, estimate_loss, load_checkpoint, tokens_per_step
 from assets.cleaned.paths import EVALSETS, LEDGER
 from assets.core.params import EvaluateParams, TokenizeParams, TrainParams
@@ -24,6 +25,7 @@ from assets.core.storage import Storage
 from assets.reports import report
 from assets.tokenized import shards
 from assets.tokenized.arms import ARMS, selected
+from orchestration import gx
 from tests.conftest import PROJECT
 from tests.tokenized.fixtures import sentence, write_corpora
 
@@ -129,6 +131,41 @@ def test_finetuned_continues_the_base_at_the_same_token_budget(chain):
     config = storage.read_json(f"{FINETUNED.folder}/config.json")
     assert config["model"]["init_from"] == str(base) and config["model"]["hf"]["model_type"] == "gpt2"
     assert config["parameters"] == ft["parameters"]
+
+
+def test_the_finetuned_arm_is_gated_on_the_share_of_its_start(chain):
+    """A strong base starts at a low loss: an absolute train.min_loss_drop would fail it for
+    starting well. The finetuned run has its own table, judged by train.min_finetune_loss_drop_share
+    of its starting loss; the from-scratch runs keep the absolute drop."""
+    settings, _, summaries = chain
+    tables = train.gate_tables(settings.storage, settings)
+    scratch, tuned = tables["checkpoints_summary"], tables["checkpoints_finetuned"]
+    assert set(scratch["run"]) == {"raw-s0", "curated_graph-s0"} and list(tuned["run"]) == [FINETUNED.key]
+    ft = summaries[FINETUNED.key]
+    assert tuned["loss_drop_share"].iloc[0] == pytest.approx((ft["initial_val_loss"] - ft["final_val_loss"]) / ft["initial_val_loss"])
+    parameters = {"min_loss_drop": 0.0, "min_finetune_loss_drop_share": settings.params.train.min_finetune_loss_drop_share}
+    assert all(gx.validate(suite, table, parameters).success for suite, table in tables.items() if suite != "checkpoints_losses")
+    failed = gx.validate("checkpoints_finetuned", tuned, {**parameters, "min_finetune_loss_drop_share": 0.99})
+    assert not failed.success and "loss_drop_share" in " ".join(f.describe() for f in failed.failed)
+
+    # a strong base: 1.20 -> 1.02 nats is a 15% fall, 0.18 nats; one that barely moved fails
+    strong = pd.DataFrame([{"run": "finetuned-s0", "initial_val_loss": 1.20, "final_val_loss": 1.02, "loss_drop": 0.18, "loss_drop_share": 0.15,
+                            "generated_tokens": 8}])
+    defaults = {"min_loss_drop": TrainParams().min_loss_drop, "min_finetune_loss_drop_share": TrainParams().min_finetune_loss_drop_share}
+    assert gx.validate("checkpoints_finetuned", strong, defaults).success
+    assert not gx.validate("checkpoints_summary", strong, defaults).success  # what the absolute drop would have said
+    stuck = strong.assign(final_val_loss=1.19, loss_drop=0.01, loss_drop_share=0.01 / 1.20)
+    assert not gx.validate("checkpoints_finetuned", stuck, defaults).success
+
+
+def test_without_a_finetuned_arm_its_gate_table_is_empty_and_passes(tokenized_root, tmp_path):
+    from tests.checkpoints.conftest import make_settings
+
+    settings, out = make_settings(tokenized_root, max_iters=10, checkpoint_interval=10), Storage(str(tmp_path / "out"))
+    build_checkpoints(settings, out, ["curated_graph-s0"])
+    tables = train.gate_tables(out, settings, ["curated_graph-s0"])
+    assert tables["checkpoints_finetuned"].empty and list(tables["checkpoints_summary"]["run"]) == ["curated_graph-s0"]
+    assert gx.validate("checkpoints_finetuned", tables["checkpoints_finetuned"], {"min_finetune_loss_drop_share": 0.05}).success
 
 
 def test_the_export_is_the_finetuned_model_with_the_base_tokenizer(chain):

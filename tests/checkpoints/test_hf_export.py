@@ -52,6 +52,21 @@ def test_folder_has_the_files_transformers_expects(exported):
     assert card.startswith("---\n") and "library_name: transformers" in card and "model-index" in card and "validation loss" in card
 
 
+def test_dvc_tracks_the_export_and_its_model_card(exported):
+    """`dvc repro`'s checkpoints stage runs the whole group (the export and its gate included) and
+    its outs hold every export folder, README.md inside it."""
+    import yaml
+
+    settings, area = exported
+    stage = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]["checkpoints"]
+    assert stage["cmd"] == "python -m orchestration.stage checkpoints"
+    outs = [o if isinstance(o, str) else next(iter(o)) for o in stage["outs"]]
+    storage_root = "data"  # the default ATELIER_STORAGE, the root dvc.yaml's paths are under
+    for folder in hf_export.outputs(settings, [RUN.key]):
+        assert any(f"{storage_root}/{folder}/README.md".startswith(o.rstrip("/") + "/") for o in outs), (folder, outs)
+        assert area.exists(f"{folder}/README.md")
+
+
 def test_plain_transformers_reproduces_our_logits_and_greedy_generation(exported):
     settings, area = exported
     folder = area.path(hf_export.hf_dir(RUN))

@@ -34,6 +34,7 @@ class TrainParams(BaseModel):
     threads: int = Field(2, gt=0, description="torch intra-op threads per process on CPU")
     parallel_runs: int = Field(1, ge=1, description="runs (arm x seed) trained at once, one process each; give each train.threads = cores / parallel_runs")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")
+    min_finetune_loss_drop_share: float = Field(0.05, description="checkpoints gate, finetuned arm: final val loss <= initial x (1 - this); a strong base starts low, so its drop is a share of its start")
     init_from: Optional[str] = Field(None, description="a local folder holding a transformers causal LM and its tokenizer, for the finetuned arm to continue pre-training (relative to the working directory)")
 
     @field_validator("init_from")
