@@ -68,7 +68,7 @@ def generic_documents() -> list[dict]:
     return docs
 
 
-def build_base(folder: Path, params: dict, iters: int) -> dict:
+def build_base(folder: Path, params: dict, iters: int, cores: int) -> dict:
     """Pre-train the generic GPT with the project's tokenized stage and trainer, export it as transformers."""
     import pyarrow as pa
 
@@ -79,7 +79,7 @@ def build_base(folder: Path, params: dict, iters: int) -> dict:
     from assets.core.settings import Params, Settings, SourcesFile
     from assets.tokenized import shards
 
-    p = merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": iters, "seeds": 1, "init_from": None}})
+    p = merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": iters, "seeds": 1, "init_from": None, "threads": cores}})  # one run: every core
     settings = Settings(params=Params(**{k: p[k] for k in ("seed", "tokenize", "train")}), sources_file=SourcesFile(sources=[]),
                         storage_root=str(folder / "data"), params_path="params.yaml", sources_path="sources.yaml")
     storage = settings.storage
@@ -158,6 +158,10 @@ def markdown(result: dict) -> str:
              f"(its own BPE tokenizer), exported as transformers (logit difference {g['export_gate']['max_abs_logit_diff']:.1e}). "
              f"House: {result['docs']} simulated documents; house budget {b:,} training tokens; equal total compute {b + g['tokens']:,}. "
              f"{result['wall_s']:.0f} s wall on {os.cpu_count()} CPUs of a shared machine.", "",
+             f"The house training corpus is {result['house_corpus_tokens']['curated_graph']:,} tokens in the house tokenizer and "
+             f"{result['house_corpus_tokens']['finetuned']:,} in the base's: at equal house tokens the finetuned arm reads "
+             f"{result['house_corpus_tokens']['curated_graph'] / result['house_corpus_tokens']['finetuned']:.2f}x the house text the from-scratch arm reads "
+             "(bits per byte compares them on the same bytes).", "",
              "| model | house tokens | total tokens | known acc | unseen acc | held-out bpb |", "|---|---|---|---|---|---|"]
     for name, row in result["models"].items():
         lines.append(f"| {name} | {row['house_tokens']:,} | {row['total_tokens']:,} | " + " | ".join(ci(row["metrics"], k) for k in FIGURES) + " |")
@@ -172,9 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--house-seed", type=int, default=7)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--cores", type=int, default=2, help="cores to use: a single run trains on all of them, chain A's two runs side by side on one each")
     parser.add_argument("--resume", action="store_true", help="keep --out's finished steps (the base, each chain whose report exists)")
     args = parser.parse_args(argv)
+    os.environ["OMP_NUM_THREADS"] = os.environ["RAYON_NUM_THREADS"] = str(args.cores)  # the chains' stages (scoring, tokenizing) too
+    import torch
+
     from assets.raw.simulator import simulate
+
+    torch.set_num_threads(args.cores)
 
     size = TINY if args.tiny else SMALL
     out = args.out.resolve()
@@ -183,11 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     params = merged(yaml.safe_load((PROJECT / "params.yaml").read_text()), {k: v for k, v in size.items() if isinstance(v, dict)})
-    params = merged(params, {"train": {"seeds": 1}})
+    params = merged(params, {"train": {"seeds": 1, "threads": 1, "parallel_runs": args.cores}, "clean": {"workers": min(args.cores, params["clean"]["workers"])}})
     done = lambda folder: (folder / "data" / "reports" / "metrics.json").exists()  # noqa: E731
     if not (out / "base.json").exists():
         shutil.rmtree(out / "generic", ignore_errors=True)
-        (out / "base.json").write_text(json.dumps(build_base(out / "generic", params, size["generic_iters"]), default=str))
+        (out / "base.json").write_text(json.dumps(build_base(out / "generic", params, size["generic_iters"], args.cores), default=str))
     base = json.loads((out / "base.json").read_text())
 
     a, b = out / "equal_house_tokens", out / "equal_compute"
@@ -206,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         (b / "data").mkdir(parents=True)
         for stage in ("raw", "cleaned", "tokenized"):
             shutil.copytree(a / "data" / stage, b / "data" / stage)
-        chain(b, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": compute_iters, "init_from": None}}), out / "house",
+        chain(b, merged(params, {"tokenize": {"arms": ["curated_graph"]}, "train": {"max_iters": compute_iters, "init_from": None, "threads": args.cores}}), out / "house",
               ["checkpoints", "reports"])
 
     ma, mb = (json.loads((x / "data" / "reports" / "metrics.json").read_text()) for x in (a, b))
@@ -214,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
               "finetuned (generic base + house)": {"house_tokens": house_tokens, "total_tokens": house_tokens + base["tokens"], "metrics": ma["finetuned"]},
               "from scratch, equal total compute": {"house_tokens": compute_iters * tokens_per_step, "total_tokens": compute_iters * tokens_per_step, "metrics": mb["curated_graph"]}}
     at_compute = paired(item_scores(a, "finetuned"), item_scores(b, "curated_graph"), params["seed"])
-    result = {"docs": size["docs"], "house_seed": args.house_seed, "base": base, "house_tokens": house_tokens, "models": models,
+    # the same house documents in each tokenizer: equal house tokens are not equal house text
+    from assets.core.storage import Storage
+    from assets.tokenized.arms import ARMS
+
+    corpus = {arm: Storage(str(a / "data")).read_json(ARMS[arm].manifest)["tokens"]["train"] for arm in ("curated_graph", "finetuned")}
+    result = {"docs": size["docs"], "house_seed": args.house_seed, "base": base, "house_tokens": house_tokens, "models": models, "house_corpus_tokens": corpus,
               "differences": {"at equal house tokens (chain A's report)": ma["differences"]["finetuned - curated_graph"],
                               "at equal total compute": at_compute},
               "wall_s": round(time.time() - started, 1), "reports": [str(x / "data" / "reports" / "report.html") for x in (a, b)]}
