@@ -2,6 +2,7 @@
 
     python -m benchmarks.finetune --out /tmp/finetune            # small size (the figures in the README)
     python -m benchmarks.finetune --out /tmp/finetune --tiny     # smoke test
+    python -m benchmarks.finetune --out /tmp/finetune --cores 1  # on one core (every run one thread)
 
 1. A "generic" base: the project's own trainer pre-trains a GPT (the house's model size) on generic
    public text, the 181 web articles' gold text and Shakespeare's plays (../shared/data), with a BPE
