@@ -158,7 +158,7 @@ def markdown(result: dict) -> str:
              f"Generic base: {g['documents']} documents of web articles and plays ({g['bytes']:,} bytes), pre-trained {g['tokens']:,} tokens "
              f"(its own BPE tokenizer), exported as transformers (logit difference {g['export_gate']['max_abs_logit_diff']:.1e}). "
              f"House: {result['docs']} simulated documents; house budget {b:,} training tokens; equal total compute {b + g['tokens']:,}. "
-             f"{result['wall_s']:.0f} s wall on {os.cpu_count()} CPUs of a shared machine.", "",
+             f"{result['wall_s']:.0f} s wall on {result['cores']} of the {os.cpu_count()} CPUs of a shared machine.", "",
              f"The house training corpus is {result['house_corpus_tokens']['curated_graph']:,} tokens in the house tokenizer and "
              f"{result['house_corpus_tokens']['finetuned']:,} in the base's: at equal house tokens the finetuned arm reads "
              f"{result['house_corpus_tokens']['curated_graph'] / result['house_corpus_tokens']['finetuned']:.2f}x the house text the from-scratch arm reads "
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     from assets.tokenized.arms import ARMS
 
     corpus = {arm: Storage(str(a / "data")).read_json(ARMS[arm].manifest)["tokens"]["train"] for arm in ("curated_graph", "finetuned")}
-    result = {"docs": size["docs"], "house_seed": args.house_seed, "base": base, "house_tokens": house_tokens, "models": models, "house_corpus_tokens": corpus,
+    result = {"docs": size["docs"], "house_seed": args.house_seed, "cores": args.cores, "base": base, "house_tokens": house_tokens, "models": models, "house_corpus_tokens": corpus,
               "differences": {"at equal house tokens (chain A's report)": ma["differences"]["finetuned - curated_graph"],
                               "at equal total compute": at_compute},
               "wall_s": round(time.time() - started, 1), "reports": [str(x / "data" / "reports" / "report.html") for x in (a, b)]}
