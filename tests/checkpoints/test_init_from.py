@@ -79,3 +79,47 @@ def test_not_a_causal_lm_or_not_its_tokenizer_is_refused(base, tmp_path):
     (small / "config.json").write_text(json.dumps({**config, "vocab_size": 100}))
     with pytest.raises(BaseModelError, match="embeds only 100"):
         check_base(small)
+
+
+def without_eos(base, folder):
+    """The base with its tokenizer's end-of-sequence token removed from every config that names it."""
+    shutil.copytree(base, folder)
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        path = folder / name
+        if path.exists():
+            config = json.loads(path.read_text())
+            config.pop("eos_token", None)
+            path.write_text(json.dumps(config))
+    return folder
+
+
+def test_a_tokenizer_without_end_of_sequence_is_refused_by_both_stages(base, tmp_path):
+    from assets.tokenized.base import base_tokenizer
+
+    folder = without_eos(base, tmp_path / "no-eos")
+    with pytest.raises(BaseModelError, match="no eos_token"):
+        check_base(folder)
+    with pytest.raises(ValueError, match="no end-of-sequence token"):
+        base_tokenizer(str(folder))
+    tokenizer, eos = base_tokenizer(str(base))  # the base itself: its tokenizer and separator
+    assert eos == "<|endoftext|>" and tokenizer.token_to_id(eos) is not None
+
+
+def test_a_base_with_a_shorter_context_than_block_size_is_refused(base):
+    from assets.checkpoints.finetune import from_base
+
+    with pytest.raises(BaseModelError, match="reads at most 32 tokens but every arm trains on train.block_size=64"):
+        from_base(str(base), 64)
+    assert from_base(str(base), 32).config.block_size == 32
+
+
+def test_the_export_refuses_a_base_tokenizer_changed_since_tokenizing(base):
+    import hashlib
+
+    from assets.checkpoints.hf_export import ExportError, base_tokenizer
+    from transformers import AutoTokenizer
+
+    same = hashlib.sha256(AutoTokenizer.from_pretrained(base).backend_tokenizer.to_str().encode()).hexdigest()
+    assert base_tokenizer(str(base), same).eos_token == "<|endoftext|>"
+    with pytest.raises(ExportError, match="changed since the finetuned arm was tokenized"):
+        base_tokenizer(str(base), "0" * 64)
