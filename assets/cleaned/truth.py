@@ -66,7 +66,7 @@ def outcomes(settings, house: Path) -> pd.DataFrame:
     heldout = heldout_doc_ids(storage)
     table["heldout"] = table["doc_id"].isin(heldout)
     table = credit_duplicate_pairs(table, pd.read_json(house / "ground_truth" / "near_duplicates.jsonl", lines=True))
-    words = " ".join(re.findall(r"\w+", " ".join(corpus["text"]).lower()))
+    words = re.sub(r"\W+", " ", " ".join(corpus["text"]).lower()).strip()  # the words, one space apart (one string: 200k documents)
     table["passage_in_corpus"] = [isinstance(p, str) and _middle(p) in words for p in table.get("passage", pd.Series(None, index=table.index))]
     return table.drop(columns=["_merge"])
 
