@@ -1,6 +1,6 @@
 """Curation scored against the simulator's ground truth (ground_truth/fates.jsonl).
 
-    python -m benchmarks.curation_quality --house /tmp/cq20k [--work /tmp/cq20k-work] [--json out.json]
+    python -m benchmarks.curation_quality --house /tmp/cq20k [--work /tmp/cq20k-work] [--json out.json] [--score-only]
 
 Builds the house's raw, graph, evaluation sets and cleaned corpus with the stage's own functions
 (params.yaml as it is), then joins every raw document to its planted fate and to what curation
@@ -51,9 +51,16 @@ def main(argv=None) -> int:
     parser.add_argument("--house", type=Path, required=True, help="a simulated house (python -m assets.raw.simulator --out ...)")
     parser.add_argument("--work", type=Path, help="storage root to build into (default: <house>-work)")
     parser.add_argument("--json", type=Path, help="also write the scores here")
+    parser.add_argument("--score-only", action="store_true", help="score what an earlier run built in --work (same params), without rebuilding")
     args = parser.parse_args(argv)
     house = args.house.resolve()
-    settings = build(house, (args.work or house.with_name(house.name + "-work")).resolve())
+    work = (args.work or house.with_name(house.name + "-work")).resolve()
+    if args.score_only:
+        from assets.core.settings import load_settings
+
+        settings = load_settings(PROJECT / "params.yaml", house / "sources.yaml", str(work))
+    else:
+        settings = build(house, work)
     from assets.cleaned.truth import curation_quality_table, outcomes, score
 
     scores = score(outcomes(settings, house))

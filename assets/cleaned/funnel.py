@@ -7,9 +7,15 @@ from assets.cleaned.reasons import REASONS, position, step_of
 from assets.core.figures import png, pyplot
 from assets.core.markdown import markdown_table
 
+# Per source, the stacked bars' stages: kept, then the ways out in pipeline order (quarantine at
+# ingest, before any cleaning step).
+STAGES = ("kept", "quarantined", *REASONS)
+
 
 def funnel_rows(books: dict) -> list[tuple[str, int, int]]:
-    """(stage, documents leaving there, documents remaining after it) from a ledger dict."""
+    """(stage, documents leaving there, documents remaining after it) from a ledger dict, in
+    pipeline order: quarantined at ingest, then each step's removals (REASONS), then kept. The
+    one order of the Dagster metadata, the DVC plot and the report (assets/reports/plots.py)."""
     remaining = books["documents_in"]
     rows = [("documents_in", 0, remaining)]
     for reason, count in sorted(books["quarantined"].items()):
@@ -57,8 +63,7 @@ def source_records(books: dict) -> list[dict]:
 def plot_records(books: dict) -> list[dict]:
     """source_records with each stage's place in the pipeline (`order`: kept, quarantined, then
     REASONS), by which the DVC plot stacks the bars and orders its legend."""
-    stages = ["kept", "quarantined", *REASONS]
-    return [{**r, "order": stages.index(r["stage"]) if r["stage"] in stages else len(stages)} for r in source_records(books)]
+    return [{**r, "order": STAGES.index(r["stage"]) if r["stage"] in STAGES else len(STAGES)} for r in source_records(books)]
 
 
 def source_png(books: dict) -> bytes:
@@ -66,7 +71,7 @@ def source_png(books: dict) -> bytes:
     plt = pyplot()
     records = source_records(books)
     sources = list(books["sources"])
-    stages = ["kept", "quarantined", *REASONS] + sorted({r["stage"] for r in records} - {"kept", "quarantined", *REASONS})
+    stages = [*STAGES] + sorted({r["stage"] for r in records} - set(STAGES))
     stages = [s for s in stages if any(r["stage"] == s for r in records)]
     counts = {(r["source"], r["stage"]): r["documents"] for r in records}
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(sources) + 2))

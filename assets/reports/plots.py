@@ -3,7 +3,7 @@ PNG (assets/core/figures.py: the same data, the same bytes)."""
 
 from __future__ import annotations
 
-from assets.cleaned.reasons import position  # the funnel in pipeline order, as the stage lists it
+from assets.cleaned.funnel import funnel_rows  # the funnel in pipeline order, as the stage builds it
 from assets.core.figures import png, pyplot
 
 plt = pyplot()
@@ -16,10 +16,17 @@ def loss_records(training: dict[str, list[dict]]) -> list[dict]:
 
 
 def funnel_records(ledger: dict) -> list[dict]:
-    rows = [{"step": "documents in", "documents": ledger["documents_in"]}]
-    rows += [{"step": f"removed: {k}", "documents": v} for k, v in sorted(ledger["removed"].items(), key=lambda kv: position(kv[0]))]
-    rows += [{"step": f"quarantined: {k}", "documents": v} for k, v in sorted(ledger["quarantined"].items())]
-    return rows + [{"step": "kept", "documents": ledger["kept"]}]
+    """The cleaned stage's funnel rows (its metadata's order: quarantined at ingest, then each
+    step's removals as the steps run) as the DVC plot's and the report's records."""
+    rows = []
+    for stage, out, remaining in funnel_rows(ledger):
+        if stage == "documents_in":
+            rows.append({"step": "documents in", "documents": remaining})
+        elif stage == "kept" or stage.startswith("quarantined: "):
+            rows.append({"step": stage, "documents": out})
+        else:
+            rows.append({"step": f"removed: {stage}", "documents": out})
+    return rows
 
 
 def loss_png(records: list[dict]) -> bytes:

@@ -65,3 +65,17 @@ def test_reasons_of_every_step_map_into_the_one_list():
                "consent", "expert_quality", "contamination", "exact_duplicate", "near_duplicate"]
     assert [step_of(r) for r in emitted] == [s for s in REASONS for _ in range(2 if s == "language" else 1)]
     assert step_of("quarantined_somewhere") == "quarantined_somewhere"
+
+
+def test_report_and_dvc_plot_funnel_follow_the_stage_order():
+    """The report's table and the DVC plot data (assets/reports/plots.py) read the stage's rows:
+    quarantine (at ingest) comes before every cleaning step's removals, not after them."""
+    from assets.reports import html
+    from assets.reports.plots import funnel_records
+
+    records = funnel_records(books())
+    assert [r["step"] for r in records] == ["documents in", "quarantined: broken_json", "removed: rights_none",
+                                            "removed: gopher_quality.gopher_short_doc", "removed: near_duplicate", "kept"]
+    assert [r["documents"] for r in records] == [11, 1, 2, 3, 1, 4]
+    table = html.table(records)
+    assert table.index("quarantined: broken_json") < table.index("removed: rights_none") < table.index("removed: near_duplicate")

@@ -53,8 +53,11 @@ def test_clean_text_is_kept_and_noise_removed(scored):
 
 
 def test_decontamination_removes_at_most_two_percent(scored):
-    ledger, _, _, _ = scored
+    ledger, table, scores, _ = scored
     assert ledger["removed"].get("contamination", 0) <= 0.02 * ledger["documents_in"]
+    assert scores["decontamination_share"] == round(ledger["removed"].get("contamination", 0) / len(table), 4)
+    assert sum(s["decontaminated"] for s in scores["sources"]) == ledger["removed"].get("contamination", 0)
+    assert scores["targets"]["decontamination_at_most"] and scores["targets"]["contamination_all_caught"]
 
 
 def test_the_report_gets_the_same_scores_and_a_table(scored):

@@ -189,6 +189,24 @@ def test_opted_out_clients_exist_and_are_in_consent(house):
         assert events[client_id] in truth["emails"]
 
 
+def test_every_client_has_an_e_mail_of_its_own(house):
+    """A shared address (an opted-out client's with an opted-in one's) would make consent ambiguous.
+    With 400 names per country, 57 of these 4,000 clients shared an address before e-mails were unique."""
+    import random
+
+    from assets.raw.simulator.house import _clients
+
+    people = _clients(random.Random(5), 4000, frozenset())
+    emails = [c.email.lower() for c in people]
+    assert len(set(emails)) == len(emails)
+    assert [c.email for c in _clients(random.Random(5), 4000, frozenset())] == [c.email for c in people]
+    owners: dict[str, set[str]] = {}
+    for r in _rows(house, "ground_truth/pii.jsonl"):
+        if r["type"] == "EMAIL":
+            owners.setdefault(r["value"].lower(), set()).add(r["client_id"])
+    assert owners and all(len(ids) == 1 for ids in owners.values())
+
+
 def test_catalog_terms_never_collide_with_client_names(house):
     terms = json.loads((house / "ground_truth/catalog_terms.json").read_text(encoding="utf-8"))
     assert "Lune silk twill" in terms["materials"] and len(terms["products"]) >= 80

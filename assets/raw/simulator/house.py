@@ -224,8 +224,8 @@ def _interviews(landing: Path, world: World, rng: random.Random, n_docx: int, n_
 
 
 def _clients(rng: random.Random, n: int, public: frozenset[str]) -> list:
-    opted = set(rng.sample(range(n), max(2, n // 30)))
-    return [make_client(rng, i + 1, i in opted, public) for i in range(n)]
+    opted, emails = set(rng.sample(range(n), max(2, n // 30))), set()
+    return [make_client(rng, i + 1, i in opted, public, emails) for i in range(n)]
 
 
 def _events(landing: Path, world: World, rng: random.Random, people: list, boutiques: list[str], gt: GroundTruth) -> int:

@@ -182,21 +182,29 @@ def _ip(rng: random.Random) -> str:
     return f"{first}.{rng.randrange(0, 256)}.{rng.randrange(0, 256)}.{rng.randrange(1, 255)}"
 
 
-def make_client(rng: random.Random, index: int, opted_out: bool, avoid: frozenset[str] = frozenset()) -> Client:
-    """`avoid`: names of the house's public people (designers, artisans) that no client may share."""
+def make_client(rng: random.Random, index: int, opted_out: bool, avoid: frozenset[str] = frozenset(),
+                taken: set[str] | None = None) -> Client:
+    """`avoid`: names of the house's public people (designers, artisans) that no client may share.
+    `taken`: e-mails (lower case) of the clients made before; this one gets another and is added,
+    since two clients sharing an address (one opted out, one not) would make consent ambiguous."""
     # Countries and phone styles cycle so that even a small house has every combination.
     country = ["fr", "it", "uk", "us", "fr", "it"][index % 6]
     locale = {"fr": "fr", "it": "it", "uk": "en", "us": "en"}[country]
     first, last = rng.choice(FIRST[country]), rng.choice(LAST[country])
     while f"{first} {last}" in avoid:
         first, last = rng.choice(FIRST[country]), rng.choice(LAST[country])
+    email = _email(rng, first, last, country)
+    while taken is not None and email.lower() in taken:
+        email = _email(rng, first, last, country)
+    if taken is not None:
+        taken.add(email.lower())
     return Client(
         client_id=f"C{index:06d}",
         locale=locale,
         country=country,
         first=first,
         last=last,
-        email=_email(rng, first, last, country),
+        email=email,
         phone=_phone(rng, country, international=(index // 6) % 2 == 1),
         address=_address(rng, country),
         iban=_iban(rng, country),
