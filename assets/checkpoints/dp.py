@@ -1,0 +1,136 @@
+"""DP-SGD (train.dp) for the arms that train on client-derived data, with Opacus's PrivacyEngine.
+
+Which arms: those whose training tokens include a source declared `pii: client` (the house's
+private records of its clients: advisor transcripts, event notes). Redaction removes the values it
+recognises; DP bounds what a model can keep of whatever it missed. Sources of class `possible`
+(reviews, notes) are text their authors published or wrote for the house: redaction only.
+
+The privacy unit is one training block: the arm's training tokens cut into N non-overlapping
+windows of block_size + 1 tokens; each step takes a Poisson sample of them at rate 1/ceil(N/batch)
+(Opacus's sampler), so the RDP accountant's (epsilon, delta) holds per block. A document spanning
+k blocks is protected at k x epsilon (group privacy). The noise multiplier is chosen by Opacus for
+train.max_iters steps (our runs are counted in steps, not epochs).
+
+Deterministic: the Poisson sampler draws from the run's data generator, and each step reseeds the
+noise generator from it, so trainer.pt's generator state resumes both, on any device.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from assets.checkpoints.data import TokenWindows
+
+CLIENT = "client"
+
+
+def client_sources(settings, manifest: dict) -> list[str]:
+    """The sources of class `pii: client` that put training tokens into this arm."""
+    classes = {s.name: s.pii for s in settings.sources}
+    return sorted(s for s, n in manifest["tokens_per_source"]["train"].items() if n and classes.get(s) == CLIENT)
+
+
+class Blocks(Dataset):
+    """Non-overlapping windows of block + 1 tokens, each in one shard: the records DP protects."""
+
+    def __init__(self, windows: TokenWindows):
+        self.shards, self.span = windows.shards, windows.block + 1
+        self.ends = np.cumsum([len(s) // self.span for s in self.shards])
+
+    def __len__(self) -> int:
+        return int(self.ends[-1]) if len(self.ends) else 0
+
+    def __getitem__(self, i: int):
+        return self.take([i])
+
+    def take(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        picks = np.asarray(indices, dtype=np.int64)
+        shard = np.searchsorted(self.ends, picks, side="right")
+        window = np.empty((len(picks), self.span), dtype=np.int64)
+        for s in np.unique(shard):
+            rows = shard == s
+            starts = (picks[rows] - (self.ends[s - 1] if s else 0)) * self.span
+            window[rows] = self.shards[s][starts[:, None] + np.arange(self.span)]
+        window = torch.from_numpy(window)
+        return window[:, :-1].contiguous(), window[:, 1:].contiguous()
+
+
+def unsupported_setting(p, world: int, model: torch.nn.Module) -> Optional[str]:
+    """Why train.dp cannot be honoured for this run, or None."""
+    from opacus.validators import ModuleValidator
+
+    if world > 1:
+        return f"train.dp with {world} torchrun ranks: the trainer's DistributedDataParallel is not Opacus's DPDDP; train with one process per run (train.parallel_runs)"
+    if p.grad_accum != 1:
+        return f"train.dp with train.grad_accum={p.grad_accum}: Poisson sampling draws a whole batch per step; set train.grad_accum: 1"
+    errors = ModuleValidator.validate(model, strict=False)
+    if errors:
+        return f"train.dp: Opacus cannot compute per-sample gradients of this model: {'; '.join(sorted({str(e) for e in errors}))}"
+    return None
+
+
+class Private:
+    """The DP-SGD pieces one run trains with: the per-sample-gradient module, the noising
+    optimizer, Poisson batches, and the (epsilon, delta) the run spends."""
+
+    def __init__(self, module, optimizer, sampler, blocks: Blocks, gen: torch.Generator, noise: torch.Generator, described: dict):
+        self.module, self.optimizer, self.blocks, self.gen, self.noise = module, optimizer, blocks, gen, noise
+        self.sampler, self.described = sampler, described
+        self._indices = self._forever()
+
+    def _forever(self) -> Iterator[list[int]]:
+        while True:  # an epoch's end draws nothing: a resumed run continues the same sequence
+            yield from self.sampler
+
+    def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        # an empty Poisson batch has probability (1 - q)^N, about e^-batch_size: e^-32 here
+        return self.blocks.take(next(self._indices))
+
+    def step(self) -> None:
+        self.noise.manual_seed(int(torch.randint(0, 2**62, (1,), generator=self.gen)))
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
+
+def spent_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:
+    from opacus.accountants import RDPAccountant
+
+    accountant = RDPAccountant()
+    accountant.history = [(noise_multiplier, sample_rate, steps)]
+    return float(accountant.get_epsilon(delta))
+
+
+def make_private(settings, manifest: dict, model: torch.nn.Module, optimizer, windows: TokenWindows, gen: torch.Generator,
+                 world: int, device: str) -> Optional[Private]:
+    """Private training for this run, or None when train.dp is off or the arm holds no client data.
+    A setting the trainer cannot honour raises ValueError naming it, before any step."""
+    p = settings.params.train
+    sources = client_sources(settings, manifest) if p.dp else []
+    if not sources:
+        return None
+    from opacus import PrivacyEngine
+    from opacus.accountants.utils import get_noise_multiplier
+
+    reason = unsupported_setting(p, world, model)
+    if reason:
+        raise ValueError(reason)
+    blocks = Blocks(windows)
+    if p.dp.delta >= 1 / max(1, len(blocks)):
+        raise ValueError(f"train.dp.delta={p.dp.delta} must be below 1/N = {1 / max(1, len(blocks)):.3g}: the arm has N = {len(blocks)} "
+                         f"training blocks of {blocks.span} tokens (a delta that large lets a mechanism publish a whole record)")
+    loader = DataLoader(blocks, batch_size=p.batch_size, generator=gen)
+    sample_rate = 1 / len(loader)
+    sigma = get_noise_multiplier(target_epsilon=p.dp.epsilon, target_delta=p.dp.delta, sample_rate=sample_rate, steps=p.max_iters, accountant="rdp")
+    noise = torch.Generator(device=device)
+    model.batched_positions = True
+    module, dp_optimizer, dp_loader = PrivacyEngine(accountant="rdp").make_private(
+        module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=sigma, max_grad_norm=p.dp.max_grad_norm,
+        poisson_sampling=True, noise_generator=noise)
+    described = {"epsilon": spent_epsilon(sigma, sample_rate, p.max_iters, p.dp.delta), "delta": p.dp.delta, "target_epsilon": p.dp.epsilon,
+                 "max_grad_norm": p.dp.max_grad_norm, "noise_multiplier": sigma, "sample_rate": sample_rate, "steps": p.max_iters,
+                 "records": len(blocks), "record": f"a block of {blocks.span} tokens", "client_sources": sources, "accountant": "rdp"}
+    return Private(module, dp_optimizer, dp_loader.batch_sampler, blocks, gen, noise, described)
