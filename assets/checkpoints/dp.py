@@ -134,3 +134,13 @@ def make_private(settings, manifest: dict, model: torch.nn.Module, optimizer, wi
                  "max_grad_norm": p.dp.max_grad_norm, "noise_multiplier": sigma, "sample_rate": sample_rate, "steps": p.max_iters,
                  "records": len(blocks), "record": f"a block of {blocks.span} tokens", "client_sources": sources, "accountant": "rdp"}
     return Private(module, dp_optimizer, dp_loader.batch_sampler, blocks, gen, noise, described)
+
+
+def sentence(spent: Optional[dict]) -> str:
+    """What a model card says of a run's differential privacy (config.json's `dp`)."""
+    if not spent:
+        return "Trained without differential privacy (train.dp off, or no client-derived source in its data): its privacy rests on redaction."
+    return (f"Trained with DP-SGD (Opacus, {spent['accountant'].upper()} accountant): (epsilon = {spent['epsilon']:.3f}, delta = {spent['delta']:g}) spent "
+            f"over {spent['steps']} steps, the record being {spent['record']} ({spent['records']:,} records, Poisson sampling rate "
+            f"{spent['sample_rate']:.4g}), noise multiplier {spent['noise_multiplier']:.3f}, per-sample gradients clipped at {spent['max_grad_norm']}; "
+            f"client-derived sources: {', '.join(spent['client_sources'])}. A document spanning k blocks is protected at k x epsilon.")

@@ -125,3 +125,21 @@ def test_batched_positions_leave_logits_unchanged():
     before = gpt(x)[0]
     gpt.batched_positions = True
     assert torch.equal(before, gpt(x)[0])
+
+
+def test_a_dp_checkpoint_exports_with_its_budget_in_the_card(tokenized_root, tmp_path):
+    from assets.checkpoints import hf_export
+    from orchestration import gx
+
+    settings = private_settings(tokenized_root)
+    published = Storage(str(tmp_path / "published"))
+    for name in ["tokenized/tokenizer.json", "tokenized/manifest.json", *settings.storage.glob("tokenized/shards/*")]:
+        published.write_bytes(name, settings.storage.read_bytes(name))
+    settings = private_settings(published.root)
+    spent = train.train(settings, published, RUN)["dp"]
+    area = Storage(str(tmp_path / "area"))
+    hf_export.export_runs(settings, area, [RUN.key])
+    card = area.read_text(f"{hf_export.hf_dir(RUN)}/README.md")
+    assert "## Privacy" in card and f"epsilon = {spent['epsilon']:.3f}" in card and "delta = 0.0001" in card
+    table = hf_export.gate_tables(area, settings, [RUN.key])["checkpoints_hf"]
+    assert gx.validate("checkpoints_hf", table, {"max_logit_diff": hf_export.MAX_LOGIT_DIFF}).success

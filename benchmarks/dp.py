@@ -1,0 +1,159 @@
+"""Benchmark: what DP-SGD (train.dp) costs and buys, side by side with the same model trained without it.
+
+    python -m benchmarks.dp --out /tmp/dp                 # the make-run size on the sample, ~25 min alone on 2 cores
+    python -m benchmarks.dp --out /tmp/dp --tiny          # a smoke test, a few minutes
+
+Simulates the bundled sample (1,500 documents, seed 7), then runs the chain through the front door
+(`python -m orchestration.stage`, every asset and gate) twice at the same size (params.yaml's
+make-run size: 4 layers x 128, 1,000 iterations of 32 x 64 tokens), on two arms: raw (the verdict's
+baseline and the membership attack's reference) and curated+graph (the house model):
+  plain  the whole chain, train.dp off;
+  dp     the same raw, cleaned and tokenized data (copied), then checkpoints and reports again with
+         train.dp: {epsilon, delta, max_grad_norm}; both arms hold client-derived sources, so both train privately.
+Both chains sample each extraction prefix 16 times beside the greedy run (params: 4).
+
+Per arm and mode, with the report's 95% intervals: known-fact QA, held-out bits per byte, canary
+exposure by repetition count, membership AUC (loss, reference-calibrated, zlib), client values
+extracted, confidential regurgitation, the spent (epsilon, delta), each chain's gate decisions, and
+the median training ms per iteration (DP's per-sample gradients cost time; it is measured in the
+same chain, so run it alone: under the heavy-job lock). Writes dp.json and dp.md under --out.
+A gate that fails leaves the report in its staging area: the figures are read from there, and the
+failure is written beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from benchmarks.ablation import PROJECT, TINY, merged, stage_seconds
+
+ARMS = ["raw", "curated_graph"]
+SIZE = {"tokenize": {"arms": ARMS}, "train": {"seeds": 1, "parallel_runs": 2, "threads": 1}, "evaluate": {"extraction_samples": 16}}
+REPETITIONS = ("1", "4", "16")
+
+
+def chain(out: Path, params: dict, groups: list[str], env_base: dict) -> dict:
+    (out / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    env = {**env_base, "ATELIER_PARAMS": str(out / "params.yaml"), "ATELIER_STORAGE": str(out / "data"), "DAGSTER_HOME": str(out / "dagster_home")}
+    started, codes = time.time(), {}
+    with open(out / "chain.log", "a") as log:
+        for group in groups:
+            codes[group] = subprocess.call([sys.executable, "-m", "orchestration.stage", group], cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            if codes[group]:
+                break
+    return {"exit": codes, "wall_s": round(time.time() - started, 1), "stage_seconds": stage_seconds(out / "chain.log"), "gate_failures": failures(out / "chain.log")}
+
+
+def failures(log: Path) -> list[str]:
+    """The runner's lines about failed gates (its summary names each failed expectation)."""
+    return [line.strip() for line in log.read_text(errors="replace").splitlines() if "fail" in line.lower() and ("check" in line.lower() or "gate" in line.lower())][:20]
+
+
+def metrics_of(data: Path) -> tuple[dict, str]:
+    published = data / "reports" / "metrics.json"
+    if published.exists():
+        return json.loads(published.read_text()), "published"
+    staged = sorted(data.glob("_staging/*/reports/**/metrics.json"), key=os.path.getmtime)
+    return (json.loads(staged[-1].read_text()), f"staged (its gate failed): {staged[-1]}") if staged else ({}, "missing")
+
+
+def ms_per_iter(data: Path, arm: str) -> float | None:
+    path = data / "checkpoints" / arm / "s0" / "metrics.jsonl"
+    if not path.exists():
+        return None
+    values = sorted(r["ms_per_iter"] for r in map(json.loads, path.read_text().splitlines()) if "ms_per_iter" in r)
+    return round(values[len(values) // 2], 1) if values else None
+
+
+def figures(metrics: dict, data: Path) -> dict:
+    out = {}
+    for arm in ARMS:
+        run, m, privacy = f"{arm}-s0", metrics.get(arm, {}), metrics.get("privacy", {})
+        canaries = privacy.get("canaries", {}).get(run, {})
+        out[arm] = {
+            **{k: m.get(k) for k in ("known_acc", "known_acc_lo", "known_acc_hi", "bits_per_byte", "bits_per_byte_lo", "bits_per_byte_hi", "unseen_acc", "final_val_loss", "parameters")},
+            "exposure": {r: canaries.get("by_repetitions", {}).get(r) for r in REPETITIONS}, "max_exposure_bits": canaries.get("max_exposure_bits"),
+            "membership": privacy.get("membership", {}).get(run), "extraction": privacy.get("extraction", {}).get(run),
+            "regurgitation": privacy.get("regurgitation", {}).get(run), "dp": privacy.get("dp", {}).get(run), "ms_per_iter": ms_per_iter(data, arm)}
+    return out
+
+
+def markdown(result: dict) -> str:
+    f3 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
+    ci = lambda a, k: f"{f3(a.get(k))} [{f3(a.get(k + '_lo'))}, {f3(a.get(k + '_hi'))}]"  # noqa: E731
+    spent = next((a["dp"] for a in result["modes"]["dp"]["figures"].values() if a.get("dp")), None)
+    lines = ["# DP-SGD: the measured cost", "",
+             f"Sample house ({result['docs']} documents, seed {result['house_seed']}), make-run size, one seed per arm; train.dp = {result['dp']}. "
+             f"Spent: epsilon {f3(spent and spent['epsilon'])} at delta {spent and spent['delta']} per {spent and spent['record']} "
+             f"(N = {spent and spent['records']}, q = {spent and round(spent['sample_rate'], 5)}, noise multiplier {f3(spent and spent['noise_multiplier'])}).", "",
+             "| arm | mode | known QA acc [95%] | held-out bpb [95%] | exposure x1 / x4 / x16 (max of canaries, bits) | membership AUC best [95%] (attack) | extracted (greedy / sampled) | regurgitated | ms/iter |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for arm in ARMS:
+        for mode in ("plain", "dp"):
+            a = result["modes"][mode]["figures"][arm]
+            exp = " / ".join(f3(e and e["max_exposure"]) for e in a["exposure"].values())
+            mem = a["membership"] or {}
+            best = (mem.get("auc") or {}).get(mem.get("best"), {})
+            ext, reg = a["extraction"] or {}, a["regurgitation"] or {}
+            lines.append(f"| {arm} | {mode} | {ci(a, 'known_acc')} | {ci(a, 'bits_per_byte')} | {exp} (max {a['max_exposure_bits']}) | "
+                         f"{f3(best.get('auc'))} [{f3(best.get('lo'))}, {f3(best.get('hi'))}] ({mem.get('best')}) | "
+                         f"{ext.get('extracted')} ({ext.get('extracted_greedy')} greedy) of {ext.get('prompts')} prefixes x {ext.get('generations_per_prompt')} | "
+                         f"{reg.get('regurgitated')} / {reg.get('windows')} | {a['ms_per_iter']} |")
+    lines += ["", "Membership AUC per attack (loss / reference / zlib):", ""]
+    for arm in ARMS:
+        for mode in ("plain", "dp"):
+            auc = ((result["modes"][mode]["figures"][arm]["membership"] or {}).get("auc") or {})
+            lines.append(f"- {arm}, {mode}: " + ", ".join(f"{k} {v['auc']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for k, v in auc.items()))
+    lines += [""] + [f"- {mode} chain: exit {m['exit']}, {m['wall_s']:.0f} s, report {m['report']}; gate failures: {m['gate_failures'] or 'none'}"
+                     for mode, m in result["modes"].items()]
+    return "\n".join(lines + [""])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--epsilon", type=float, default=8.0)
+    parser.add_argument("--delta", type=float, default=1e-5)
+    parser.add_argument("--max-grad-norm", type=float, default=1.0)
+    parser.add_argument("--tiny", action="store_true", help="a smoke test: 300 documents, a tiny model, 40 iterations")
+    args = parser.parse_args(argv)
+
+    from assets.raw.simulator import simulate
+
+    out = args.out.resolve()
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "plain" / "dagster_home").mkdir(parents=True)
+    docs, house_seed = (300 if args.tiny else 1500), 7
+    simulate(out / "house", docs=docs, seed=house_seed)
+    base = merged(yaml.safe_load((PROJECT / "params.yaml").read_text()), merged(TINY, SIZE) if args.tiny else SIZE)
+    shutil.copy(PROJECT / ".dagster" / "dagster.yaml", out / "plain" / "dagster_home")
+    env = {**os.environ, "ATELIER_SOURCES": str(out / "house" / "sources.yaml"),
+           "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    started = time.time()
+    modes = {"plain": chain(out / "plain", base, ["raw", "cleaned", "tokenized", "checkpoints", "reports"], env)}
+    # the DP chain starts from the same data: only training and evaluation differ
+    shutil.copytree(out / "plain", out / "dp", ignore=lambda folder, names: [n for n in names if Path(folder).name == "data" and n in ("checkpoints", "reports", "_staging", "_resume")] + ["chain.log"])
+    dp = {"epsilon": args.epsilon, "delta": args.delta, "max_grad_norm": args.max_grad_norm}
+    modes["dp"] = chain(out / "dp", merged(base, {"train": {"dp": dp}}), ["checkpoints", "reports"], env)
+    for mode, m in modes.items():
+        metrics, m["report"] = metrics_of(out / mode / "data")
+        m["figures"] = figures(metrics, out / mode / "data")
+    result = {"docs": docs, "house_seed": house_seed, "dp": dp, "wall_s": round(time.time() - started, 1), "size": base["train"], "modes": modes}
+    (out / "dp.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    (out / "dp.md").write_text(markdown(result))
+    print(markdown(result))
+    return max(max(m["exit"].values()) for m in modes.values())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
