@@ -1,6 +1,6 @@
 """Benchmark: what DP-SGD (train.dp) costs and buys, side by side with the same model trained without it.
 
-    python -m benchmarks.dp --out /tmp/dp                 # the make-run size on the sample, ~25 min alone on 2 cores
+    python -m benchmarks.dp --out /tmp/dp                 # the make-run size on the sample, epsilon 8 and 1, ~35 min alone on 2 cores
     python -m benchmarks.dp --out /tmp/dp --tiny          # a smoke test, a few minutes
 
 Simulates the bundled sample (1,500 documents, seed 7), then runs the chain through the front door
@@ -8,8 +8,9 @@ Simulates the bundled sample (1,500 documents, seed 7), then runs the chain thro
 make-run size: 4 layers x 128, 1,000 iterations of 32 x 64 tokens), on two arms: raw (the verdict's
 baseline and the membership attack's reference) and curated+graph (the house model):
   plain  the whole chain, train.dp off;
-  dp     the same raw, cleaned and tokenized data (copied), then checkpoints and reports again with
-         train.dp: {epsilon, delta, max_grad_norm}; both arms hold client-derived sources, so both train privately.
+  dp-eps<E>  for each --epsilons E: the same raw, cleaned and tokenized data (copied), then checkpoints
+         and reports again with train.dp: {epsilon: E, delta, max_grad_norm}; both arms hold client-derived
+         sources, so both train privately.
 Both chains sample each extraction prefix 16 times beside the greedy run (params: 4).
 
 Per arm and mode, with the report's 95% intervals: known-fact QA, held-out bits per byte, canary
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import yaml
 
+from assets.checkpoints.dp import membership_auc_bound
 from benchmarks.ablation import PROJECT, TINY, merged, stage_seconds
 
 ARMS = ["raw", "curated_graph"]
@@ -90,15 +92,20 @@ def figures(metrics: dict, data: Path) -> dict:
 def markdown(result: dict) -> str:
     f3 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
     ci = lambda a, k: f"{f3(a.get(k))} [{f3(a.get(k + '_lo'))}, {f3(a.get(k + '_hi'))}]"  # noqa: E731
-    spent = next((a["dp"] for a in result["modes"]["dp"]["figures"].values() if a.get("dp")), None)
+    modes = list(result["modes"])
     lines = ["# DP-SGD: the measured cost", "",
-             f"Sample house ({result['docs']} documents, seed {result['house_seed']}), make-run size, one seed per arm; train.dp = {result['dp']}. "
-             f"Spent: epsilon {f3(spent and spent['epsilon'])} at delta {spent and spent['delta']} per {spent and spent['record']} "
-             f"(N = {spent and spent['records']}, q = {spent and round(spent['sample_rate'], 5)}, noise multiplier {f3(spent and spent['noise_multiplier'])}).", "",
+             f"Sample house ({result['docs']} documents, seed {result['house_seed']}), make-run size, one seed per arm; train.dp = {result['dp']}.", ""]
+    for mode in modes[1:]:
+        spent = next((a["dp"] for a in result["modes"][mode]["figures"].values() if a.get("dp")), None)
+        if spent:
+            lines.append(f"- {mode}: spent epsilon {f3(spent['epsilon'])} at delta {spent['delta']} per {spent['record']} (N = {spent['records']}, "
+                         f"q = {spent['sample_rate']:.5f}, noise multiplier {f3(spent['noise_multiplier'])}); no membership attack can exceed AUC "
+                         f"{membership_auc_bound(spent['epsilon'], spent['delta']):.3f} on one block, {membership_auc_bound(4 * spent['epsilon'], 4 * spent['delta']):.3f} on a document of 4 blocks.")
+    lines += ["",
              "| arm | mode | known QA acc [95%] | held-out bpb [95%] | exposure x1 / x4 / x16 (max of canaries, bits) | membership AUC best [95%] (attack) | extracted (greedy / sampled) | regurgitated | ms/iter |",
              "|---|---|---|---|---|---|---|---|---|"]
     for arm in ARMS:
-        for mode in ("plain", "dp"):
+        for mode in modes:
             a = result["modes"][mode]["figures"][arm]
             exp = " / ".join(f3(e and e["max_exposure"]) for e in a["exposure"].values())
             mem = a["membership"] or {}
@@ -110,7 +117,7 @@ def markdown(result: dict) -> str:
                          f"{reg.get('regurgitated')} / {reg.get('windows')} | {a['ms_per_iter']} |")
     lines += ["", "Membership AUC per attack (loss / reference / zlib):", ""]
     for arm in ARMS:
-        for mode in ("plain", "dp"):
+        for mode in modes:
             auc = ((result["modes"][mode]["figures"][arm]["membership"] or {}).get("auc") or {})
             lines.append(f"- {arm}, {mode}: " + ", ".join(f"{k} {v['auc']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for k, v in auc.items()))
     lines += [""] + [f"- {mode} chain: exit {m['exit']}, {m['wall_s']:.0f} s, report {m['report']}; gate failures: {m['gate_failures'] or 'none'}"
@@ -121,7 +128,7 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--epsilon", type=float, default=8.0)
+    parser.add_argument("--epsilons", default="8,1", help="comma-separated: one DP chain each")
     parser.add_argument("--delta", type=float, default=1e-5)
     parser.add_argument("--max-grad-norm", type=float, default=1.0)
     parser.add_argument("--tiny", action="store_true", help="a smoke test: 300 documents, a tiny model, 40 iterations")
@@ -141,10 +148,13 @@ def main(argv: list[str] | None = None) -> int:
            "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.time()
     modes = {"plain": chain(out / "plain", base, ["raw", "cleaned", "tokenized", "checkpoints", "reports"], env)}
-    # the DP chain starts from the same data: only training and evaluation differ
-    shutil.copytree(out / "plain", out / "dp", ignore=lambda folder, names: [n for n in names if Path(folder).name == "data" and n in ("checkpoints", "reports", "_staging", "_resume")] + ["chain.log"])
-    dp = {"epsilon": args.epsilon, "delta": args.delta, "max_grad_norm": args.max_grad_norm}
-    modes["dp"] = chain(out / "dp", merged(base, {"train": {"dp": dp}}), ["checkpoints", "reports"], env)
+    # each DP chain starts from the same data: only training and evaluation differ
+    dp = {"epsilons": [float(e) for e in args.epsilons.split(",")], "delta": args.delta, "max_grad_norm": args.max_grad_norm}
+    for epsilon in dp["epsilons"]:
+        mode = f"dp-eps{epsilon:g}"
+        shutil.copytree(out / "plain", out / mode, ignore=lambda folder, names: [n for n in names if Path(folder).name == "data" and n in ("checkpoints", "reports", "_staging", "_resume")] + ["chain.log"])
+        private = {"epsilon": epsilon, "delta": args.delta, "max_grad_norm": args.max_grad_norm}
+        modes[mode] = chain(out / mode, merged(base, {"train": {"dp": private}}), ["checkpoints", "reports"], env)
     for mode, m in modes.items():
         metrics, m["report"] = metrics_of(out / mode / "data")
         m["figures"] = figures(metrics, out / mode / "data")

@@ -143,3 +143,12 @@ def test_a_dp_checkpoint_exports_with_its_budget_in_the_card(tokenized_root, tmp
     assert "## Privacy" in card and f"epsilon = {spent['epsilon']:.3f}" in card and "delta = 0.0001" in card
     table = hf_export.gate_tables(area, settings, [RUN.key])["checkpoints_hf"]
     assert gx.validate("checkpoints_hf", table, {"max_logit_diff": hf_export.MAX_LOGIT_DIFF}).success
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.5, 1.0, 2.0, 8.0])
+def test_membership_auc_bound_is_the_dp_roc_envelope(epsilon):
+    import math
+
+    # with delta = 0 the envelope's area is e^eps / (1 + e^eps): 0.5 at eps 0, 0.731 at eps 1
+    assert dp.membership_auc_bound(epsilon, 0.0) == pytest.approx(math.exp(epsilon) / (1 + math.exp(epsilon)), abs=1e-6)
+    assert dp.membership_auc_bound(epsilon, 1e-3) > dp.membership_auc_bound(epsilon, 0.0)
