@@ -73,6 +73,42 @@ def unsupported_setting(p, world: int, model: torch.nn.Module) -> Optional[str]:
     return None
 
 
+def per_sample_mismatches(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[str]:
+    """The parameters whose Opacus per-sample gradients differ from each sample's own backward pass,
+    on a copy of `model` with dropout off. A layer that broadcasts over the batch (a position table
+    looked up without the batch dimension, as transformers' GPT-2 does) passes Opacus's validator
+    but gets a wrong per-sample gradient, so the clipping bound, hence epsilon, would not hold."""
+    import copy
+
+    from opacus import GradSampleModule
+
+    probe = copy.deepcopy(model).train()
+    for module in probe.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+        elif isinstance(getattr(module, "dropout", None), float):
+            module.dropout = 0.0
+    singles = []
+    for i in range(len(x)):
+        probe.zero_grad(set_to_none=True)
+        probe(x[i : i + 1], y[i : i + 1])[1].backward()
+        singles.append({n: p.grad.detach().clone() for n, p in probe.named_parameters() if p.requires_grad and p.grad is not None})
+    probe.zero_grad(set_to_none=True)
+    wrapped = GradSampleModule(probe)
+    wrapped(x, y)[1].backward()
+    wrong = []
+    for name, p in probe.named_parameters():
+        sample = getattr(p, "grad_sample", None)
+        if not p.requires_grad:
+            continue
+        if sample is None or sample.shape[0] != len(x):
+            wrong.append(name)
+        elif any(not torch.allclose(sample[i], singles[i].get(name, torch.zeros_like(p)), rtol=1e-3, atol=1e-6 + 1e-4 * float(singles[i].get(name, p).abs().max()))
+                 for i in range(len(x))):
+            wrong.append(name)
+    return wrong
+
+
 class Private:
     """The DP-SGD pieces one run trains with: the per-sample-gradient module, the noising
     optimizer, Poisson batches, and the (epsilon, delta) the run spends."""
@@ -122,11 +158,15 @@ def make_private(settings, manifest: dict, model: torch.nn.Module, optimizer, wi
     if p.dp.delta >= 1 / max(1, len(blocks)):
         raise ValueError(f"train.dp.delta={p.dp.delta} must be below 1/N = {1 / max(1, len(blocks)):.3g}: the arm has N = {len(blocks)} "
                          f"training blocks of {blocks.span} tokens (a delta that large lets a mechanism publish a whole record)")
+    model.batched_positions = True
+    wrong = per_sample_mismatches(model, *blocks.take([0, 1])) if len(blocks) > 1 else []
+    if wrong:
+        raise ValueError(f"train.dp: Opacus's per-sample gradients of this model are wrong for {', '.join(wrong)} (a layer that broadcasts "
+                         "over the batch?): the clipping bound, hence epsilon, would not hold; train this arm without train.dp")
     loader = DataLoader(blocks, batch_size=p.batch_size, generator=gen)
     sample_rate = 1 / len(loader)
     sigma = get_noise_multiplier(target_epsilon=p.dp.epsilon, target_delta=p.dp.delta, sample_rate=sample_rate, steps=p.max_iters, accountant="rdp")
     noise = torch.Generator(device=device)
-    model.batched_positions = True
     module, dp_optimizer, dp_loader = PrivacyEngine(accountant="rdp").make_private(
         module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=sigma, max_grad_norm=p.dp.max_grad_norm,
         poisson_sampling=True, noise_generator=noise)

@@ -152,3 +152,14 @@ def test_membership_auc_bound_is_the_dp_roc_envelope(epsilon):
     # with delta = 0 the envelope's area is e^eps / (1 + e^eps): 0.5 at eps 0, 0.731 at eps 1
     assert dp.membership_auc_bound(epsilon, 0.0) == pytest.approx(math.exp(epsilon) / (1 + math.exp(epsilon)), abs=1e-6)
     assert dp.membership_auc_bound(epsilon, 1e-3) > dp.membership_auc_bound(epsilon, 0.0)
+
+
+def test_a_layer_that_broadcasts_over_the_batch_is_caught_by_the_probe():
+    """A position table looked up without the batch dimension passes Opacus's validator, yet its
+    per-sample gradient is wrong (transformers' GPT-2 does this): the probe names it."""
+    torch.manual_seed(0)
+    gpt = GPT(GPTConfig(64, 16, 1, 2, 16))
+    x, y = torch.randint(64, (2, 16)), torch.randint(64, (2, 16))
+    assert dp.per_sample_mismatches(gpt, x, y) == ["wpe.weight"]
+    gpt.batched_positions = True
+    assert dp.per_sample_mismatches(gpt, x, y) == []
