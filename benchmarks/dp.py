@@ -1,17 +1,18 @@
 """Benchmark: what DP-SGD (train.dp) costs and buys, side by side with the same model trained without it.
 
-    python -m benchmarks.dp --out /tmp/dp                 # the make-run size on the sample, epsilon 8 and 1, ~35 min alone on 2 cores
-    python -m benchmarks.dp --out /tmp/dp --tiny          # a smoke test, a few minutes
+    python -m benchmarks.dp --out /tmp/dp                          # curated+graph, plain vs epsilon 8, ~15 min on 2 cores
+    python -m benchmarks.dp --out /tmp/dp --arms raw,curated_graph --epsilons 8,1   # more arms and budgets (raw calibrates membership)
+    python -m benchmarks.dp --out /tmp/dp --tiny                   # a smoke test, a few minutes
 
-Simulates the bundled sample (1,500 documents, seed 7), then runs the chain through the front door
-(`python -m orchestration.stage`, every asset and gate) twice at the same size (params.yaml's
-make-run size: 4 layers x 128, 1,000 iterations of 32 x 64 tokens), on two arms: raw (the verdict's
-baseline and the membership attack's reference) and curated+graph (the house model):
-  plain  the whole chain, train.dp off;
-  dp-eps<E>  for each --epsilons E: the same raw, cleaned and tokenized data (copied), then checkpoints
-         and reports again with train.dp: {epsilon: E, delta, max_grad_norm}; both arms hold client-derived
-         sources, so both train privately.
-Both chains sample each extraction prefix 16 times beside the greedy run (params: 4).
+Simulates the bundled sample (1,500 documents, seed 7) and builds its data through the front door
+(`python -m orchestration.stage`, every asset and gate), then trains and evaluates the --arms at the
+same size (params.yaml's make-run size: 4 layers x 128, 1,000 iterations of 32 x 64 tokens), one
+single-thread process per chain, the chains side by side:
+  plain      train.dp off;
+  dp-eps<E>  for each --epsilons E, the same data (copied), train.dp: {epsilon: E, delta, max_grad_norm};
+             every arm of the sample holds client-derived sources, so every arm trains privately.
+Each chain samples each extraction prefix 16 times beside the greedy run (params: 4). With raw
+among the arms it calibrates the membership attack; without it, each arm is calibrated by zlib.
 
 Per arm and mode, with the report's 95% intervals: known-fact QA, held-out bits per byte, canary
 exposure by repetition count, membership AUC (loss, reference-calibrated, zlib), client values
@@ -31,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -38,8 +40,7 @@ import yaml
 from assets.checkpoints.dp import membership_auc_bound
 from benchmarks.ablation import PROJECT, TINY, merged, stage_seconds
 
-ARMS = ["raw", "curated_graph"]
-SIZE = {"tokenize": {"arms": ARMS}, "train": {"seeds": 1, "parallel_runs": 2, "threads": 1}, "evaluate": {"extraction_samples": 16}}
+SIZE = {"train": {"seeds": 1, "parallel_runs": 1, "threads": 1}, "evaluate": {"extraction_samples": 16}}
 REPETITIONS = ("1", "4", "16")
 
 
@@ -76,9 +77,9 @@ def ms_per_iter(data: Path, arm: str) -> float | None:
     return round(values[len(values) // 2], 1) if values else None
 
 
-def figures(metrics: dict, data: Path) -> dict:
+def figures(metrics: dict, data: Path, arms: list[str]) -> dict:
     out = {}
-    for arm in ARMS:
+    for arm in arms:
         run, m, privacy = f"{arm}-s0", metrics.get(arm, {}), metrics.get("privacy", {})
         canaries = privacy.get("canaries", {}).get(run, {})
         out[arm] = {
@@ -92,7 +93,7 @@ def figures(metrics: dict, data: Path) -> dict:
 def markdown(result: dict) -> str:
     f3 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
     ci = lambda a, k: f"{f3(a.get(k))} [{f3(a.get(k + '_lo'))}, {f3(a.get(k + '_hi'))}]"  # noqa: E731
-    modes = list(result["modes"])
+    modes, arms = list(result["modes"]), result["arms"]
     lines = ["# DP-SGD: the measured cost", "",
              f"Sample house ({result['docs']} documents, seed {result['house_seed']}), make-run size, one seed per arm; train.dp = {result['dp']}.", ""]
     for mode in modes[1:]:
@@ -104,7 +105,7 @@ def markdown(result: dict) -> str:
     lines += ["",
              "| arm | mode | known QA acc [95%] | held-out bpb [95%] | exposure x1 / x4 / x16 (max of canaries, bits) | membership AUC best [95%] (attack) | extracted (greedy / sampled) | regurgitated | ms/iter |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for arm in ARMS:
+    for arm in arms:
         for mode in modes:
             a = result["modes"][mode]["figures"][arm]
             exp = " / ".join(f3(e and e["max_exposure"]) for e in a["exposure"].values())
@@ -116,7 +117,7 @@ def markdown(result: dict) -> str:
                          f"{ext.get('extracted')} ({ext.get('extracted_greedy')} greedy) of {ext.get('prompts')} prefixes x {ext.get('generations_per_prompt')} | "
                          f"{reg.get('regurgitated')} / {reg.get('windows')} | {a['ms_per_iter']} |")
     lines += ["", "Membership AUC per attack (loss / reference / zlib):", ""]
-    for arm in ARMS:
+    for arm in arms:
         for mode in modes:
             auc = ((result["modes"][mode]["figures"][arm]["membership"] or {}).get("auc") or {})
             lines.append(f"- {arm}, {mode}: " + ", ".join(f"{k} {v['auc']:.3f} [{v['lo']:.3f}, {v['hi']:.3f}]" for k, v in auc.items()))
@@ -128,7 +129,8 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--epsilons", default="8,1", help="comma-separated: one DP chain each")
+    parser.add_argument("--epsilons", default="8", help="comma-separated: one DP chain each")
+    parser.add_argument("--arms", default="curated_graph", help="comma-separated arms of the ablation to train and attack")
     parser.add_argument("--delta", type=float, default=1e-5)
     parser.add_argument("--max-grad-norm", type=float, default=1.0)
     parser.add_argument("--tiny", action="store_true", help="a smoke test: 300 documents, a tiny model, 40 iterations")
@@ -142,23 +144,32 @@ def main(argv: list[str] | None = None) -> int:
     (out / "plain" / "dagster_home").mkdir(parents=True)
     docs, house_seed = (300 if args.tiny else 1500), 7
     simulate(out / "house", docs=docs, seed=house_seed)
-    base = merged(yaml.safe_load((PROJECT / "params.yaml").read_text()), merged(TINY, SIZE) if args.tiny else SIZE)
+    arms = args.arms.split(",")
+    size = merged(SIZE, {"tokenize": {"arms": arms}, "evaluate": {"membership_reference": "raw" if "raw" in arms else arms[0]}})
+    base = merged(yaml.safe_load((PROJECT / "params.yaml").read_text()), merged(TINY, size) if args.tiny else size)
     shutil.copy(PROJECT / ".dagster" / "dagster.yaml", out / "plain" / "dagster_home")
     env = {**os.environ, "ATELIER_SOURCES": str(out / "house" / "sources.yaml"),
            "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     started = time.time()
-    modes = {"plain": chain(out / "plain", base, ["raw", "cleaned", "tokenized", "checkpoints", "reports"], env)}
-    # each DP chain starts from the same data: only training and evaluation differ
+    data = chain(out / "plain", base, ["raw", "cleaned", "tokenized"], env)
+    if max(data["exit"].values()):
+        print(f"the data stages failed: see {out / 'plain' / 'chain.log'}", file=sys.stderr)
+        return 1
+    # every chain trains on the same data (copied): only training differs
     dp = {"epsilons": [float(e) for e in args.epsilons.split(",")], "delta": args.delta, "max_grad_norm": args.max_grad_norm}
+    plans = {"plain": base}
     for epsilon in dp["epsilons"]:
         mode = f"dp-eps{epsilon:g}"
-        shutil.copytree(out / "plain", out / mode, ignore=lambda folder, names: [n for n in names if Path(folder).name == "data" and n in ("checkpoints", "reports", "_staging", "_resume")] + ["chain.log"])
-        private = {"epsilon": epsilon, "delta": args.delta, "max_grad_norm": args.max_grad_norm}
-        modes[mode] = chain(out / mode, merged(base, {"train": {"dp": private}}), ["checkpoints", "reports"], env)
+        shutil.copytree(out / "plain", out / mode, ignore=lambda folder, names: ["chain.log"])
+        plans[mode] = merged(base, {"train": {"dp": {"epsilon": epsilon, "delta": args.delta, "max_grad_norm": args.max_grad_norm}}})
+    with ThreadPoolExecutor(len(plans)) as pool:  # side by side: each chain's steps meet the same load
+        futures = {mode: pool.submit(chain, out / mode, params, ["checkpoints", "reports"], env) for mode, params in plans.items()}
+        modes = {mode: future.result() for mode, future in futures.items()}
+    modes["plain"]["data_stages"] = data
     for mode, m in modes.items():
         metrics, m["report"] = metrics_of(out / mode / "data")
-        m["figures"] = figures(metrics, out / mode / "data")
-    result = {"docs": docs, "house_seed": house_seed, "dp": dp, "wall_s": round(time.time() - started, 1), "size": base["train"], "modes": modes}
+        m["figures"] = figures(metrics, out / mode / "data", arms)
+    result = {"arms": arms, "docs": docs, "house_seed": house_seed, "dp": dp, "wall_s": round(time.time() - started, 1), "size": base["train"], "modes": modes}
     (out / "dp.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     (out / "dp.md").write_text(markdown(result))
     print(markdown(result))
