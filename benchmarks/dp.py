@@ -93,9 +93,10 @@ def figures(metrics: dict, data: Path, arms: list[str]) -> dict:
 def markdown(result: dict) -> str:
     f3 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
     ci = lambda a, k: f"{f3(a.get(k))} [{f3(a.get(k + '_lo'))}, {f3(a.get(k + '_hi'))}]"  # noqa: E731
-    modes, arms = list(result["modes"]), result["arms"]
+    modes, arms, z = list(result["modes"]), result["arms"], result["size"]
     lines = ["# DP-SGD: the measured cost", "",
-             f"Sample house ({result['docs']} documents, seed {result['house_seed']}), make-run size, one seed per arm; train.dp = {result['dp']}.", ""]
+             f"Simulated house ({result['docs']} documents, seed {result['house_seed']}); {z['n_layer']} layers x {z['n_embd']}, block {z['block_size']}, "
+             f"batch {z['batch_size']}, {z['max_iters']} iterations, one seed per arm; train.dp = {result['dp']}; {result['wall_s']:.0f} s wall.", ""]
     for mode in modes[1:]:
         spent = next((a["dp"] for a in result["modes"][mode]["figures"].values() if a.get("dp")), None)
         if spent:
@@ -108,7 +109,7 @@ def markdown(result: dict) -> str:
     for arm in arms:
         for mode in modes:
             a = result["modes"][mode]["figures"][arm]
-            exp = " / ".join(f3(e and e["max_exposure"]) for e in a["exposure"].values())
+            exp = " / ".join(f3(a["exposure"].get(r) and a["exposure"][r]["max_exposure"]) for r in REPETITIONS)
             mem = a["membership"] or {}
             best = (mem.get("auc") or {}).get(mem.get("best"), {})
             ext, reg = a["extraction"] or {}, a["regurgitation"] or {}
