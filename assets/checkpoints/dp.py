@@ -12,7 +12,9 @@ k blocks is protected at k x epsilon (group privacy). The noise multiplier is ch
 train.max_iters steps (our runs are counted in steps, not epochs).
 
 Deterministic: the Poisson sampler draws from the run's data generator, and each step reseeds the
-noise generator from it, so trainer.pt's generator state resumes both, on any device.
+noise generator from it, so trainer.pt's generator state resumes both, on any device. That is a
+seeded PRNG, not Opacus's secure_mode CSPRNG (which refuses a seed): reproducibility is chosen over
+defending against an attacker who could predict the noise from the published seed.
 """
 
 from __future__ import annotations
