@@ -13,8 +13,8 @@ train.max_iters steps (our runs are counted in steps, not epochs).
 
 Deterministic: the Poisson sampler draws from the run's data generator, and each step reseeds the
 noise generator from it, so trainer.pt's generator state resumes both, on any device. That is a
-seeded PRNG, not Opacus's secure_mode CSPRNG (which refuses a seed): reproducibility is chosen over
-defending against an attacker who could predict the noise from the published seed.
+seeded PRNG, not Opacus's secure_mode CSPRNG (which refuses a seed): the guarantee then assumes the
+run's seed stays secret, since whoever knows it can regenerate the Poisson samples and the noise.
 """
 
 from __future__ import annotations
