@@ -93,7 +93,7 @@ def figures(metrics: dict, data: Path, arms: list[str]) -> dict:
 def markdown(result: dict) -> str:
     f3 = lambda x: "–" if x is None else f"{x:.3f}"  # noqa: E731
     ci = lambda a, k: f"{f3(a.get(k))} [{f3(a.get(k + '_lo'))}, {f3(a.get(k + '_hi'))}]"  # noqa: E731
-    modes, arms, z = list(result["modes"]), result["arms"], result["size"]
+    modes, arms, z = sorted(result["modes"], key=lambda m: m != "plain"), result["arms"], result["size"]
     lines = ["# DP-SGD: the measured cost", "",
              f"Simulated house ({result['docs']} documents, seed {result['house_seed']}); {z['n_layer']} layers x {z['n_embd']}, block {z['block_size']}, "
              f"batch {z['batch_size']}, {z['max_iters']} iterations, one seed per arm; train.dp = {result['dp']}; {result['wall_s']:.0f} s wall.", ""]
