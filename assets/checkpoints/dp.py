@@ -8,8 +8,10 @@ recognises; DP bounds what a model can keep of whatever it missed. Sources of cl
 The privacy unit is one training block: the arm's training tokens cut into N non-overlapping
 windows of block_size + 1 tokens; each step takes a Poisson sample of them at rate 1/ceil(N/batch)
 (Opacus's sampler), so the RDP accountant's (epsilon, delta) holds per block. A document spanning
-k blocks is protected at k x epsilon (group privacy). The noise multiplier is chosen by Opacus for
-train.max_iters steps (our runs are counted in steps, not epochs).
+k blocks is protected at k x epsilon (group privacy). The noise multiplier is Opacus's for exactly
+train.max_iters steps (get_noise_multiplier(steps=...), then PrivacyEngine.make_private):
+make_private_with_epsilon takes epochs and turns them into int(epochs / q) steps, which would round
+a run that is counted in steps.
 
 Deterministic: the Poisson sampler draws from the run's data generator, and each step reseeds the
 noise generator from it, so trainer.pt's generator state resumes both, on any device. That is a
