@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from assets.checkpoints import finetune
+from assets.checkpoints import dp, finetune
 from assets.checkpoints.model import GPT, MLP, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
 from assets.checkpoints.train import load_checkpoint
@@ -207,6 +207,9 @@ def model_card(run: Run, described: dict, records: list[dict], parameters: int, 
         "Held-out bits per byte, knowledge questions and privacy audits are in the pipeline's reports "
         "(`reports/metrics.json`, `reports/model_card.md`); `python -m assets.reports.harness --model <this folder>` scores it "
         "with lm-evaluation-harness on the house's tasks.",
+        "",
+        "## Privacy",
+        dp.sentence(described.get("dp")),
         "",
         "## Limits",
         "- A small model of the house's style and vocabulary, not a source of truth about products.",

@@ -108,6 +108,7 @@ class GPT(nn.Module):
         self.ln_f = nn.LayerNorm(config.n_embd)
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight  # tied embeddings
+        self.batched_positions = False  # train.dp sets it (assets/checkpoints/dp.py): per-sample gradients need a batch dimension
         self.apply(self._init_weights)
         for name, param in self.named_parameters():
             if name.endswith("proj.weight") or name.endswith("down.weight"):
@@ -130,7 +131,9 @@ class GPT(nn.Module):
         T = idx.shape[1]
         x = self.wte(idx)
         if self.wpe is not None:
-            x = x + self.wpe(torch.arange(T, device=idx.device))
+            positions = torch.arange(T, device=idx.device)
+            # the position table sees (B, T) indices under DP only: the broadcast's gradient sums in another order
+            x = x + self.wpe(positions.expand(idx.shape[0], T) if self.batched_positions else positions)
         x = self.drop(x)
         for block in self.blocks:
             x = block(x)

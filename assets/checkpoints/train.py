@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 from safetensors.torch import load_model, save_model
 
-from assets.checkpoints import finetune
+from assets.checkpoints import dp, finetune
 from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
@@ -121,9 +121,12 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     model = model.to(device)
     optimizer = make_optimizer(model, p)
     gen = torch.Generator().manual_seed(seed)
+    private = dp.make_private(settings, manifest, model, optimizer, train_windows, gen, world, device)  # None unless train.dp applies
     folder = run.folder
     described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"),
                  "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p)}
+    if private:
+        described["dp"] = private.described
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
     # <root>/_resume/<folder>/, which outlives the run, and the next run of the same arm, seed, params
     # and data continues from there; any other `out` resumes in place.
@@ -133,7 +136,7 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     start, records = resume_point(state, folder, described, model, optimizer, gen, device)
     if start and log:
         log({"iter": start, "resumed_from": state.url(f"{folder}/trainer.pt")})
-    ddp = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
+    ddp = private.module if private else torch.nn.parallel.DistributedDataParallel(model) if distributed else model
 
     def record(entry: dict) -> None:
         records.append(entry)
@@ -152,8 +155,11 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
         lr = lr_at(it, p)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y = train_windows.sample(p.grad_accum * p.batch_size, gen)
-        x, y = x.view(p.grad_accum, p.batch_size, -1)[rank::world], y.view(p.grad_accum, p.batch_size, -1)[rank::world]
+        if private:  # one Poisson batch of blocks per step
+            x, y = (t[None] for t in private.batch())
+        else:
+            x, y = train_windows.sample(p.grad_accum * p.batch_size, gen)
+            x, y = x.view(p.grad_accum, p.batch_size, -1)[rank::world], y.view(p.grad_accum, p.batch_size, -1)[rank::world]
         total = torch.zeros((), device=device)
         for m in range(micro):
             sync = nullcontext() if (not distributed or m == micro - 1) else ddp.no_sync()
@@ -162,10 +168,13 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
                     _, loss = ddp(x[m].to(device), y[m].to(device))
                 (loss / micro).backward()
             total += loss.detach() / micro
-        if p.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        if private:  # clips per sample, adds the noise, steps
+            private.step()
+        else:
+            if p.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), p.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
         step = it + 1
         bar.update()
         if step % p.eval_interval == 0 or step == p.max_iters:
@@ -190,7 +199,8 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
         resumable.deliver(state, out, folder)  # the finished checkpoint into `out`, for the gate
     if distributed:
         dist.barrier()
-    return {"run": run.key, "arm": run.arm, "replicate": run.replicate, "seed": seed, "tokens": p.max_iters * step_tokens, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records}
+    return {"run": run.key, "arm": run.arm, "replicate": run.replicate, "seed": seed, "tokens": p.max_iters * step_tokens, "parameters": model.num_params(), "initial_val_loss": records[0]["val_loss"] if records else None, "final_val_loss": records[-1]["val_loss"] if records else None, "records": records,
+            **({"dp": private.described} if private else {})}
 
 
 def save(out: Storage, folder: str, described: dict, model: GPT, optimizer, gen: torch.Generator, step: int, records: list[dict]) -> None:

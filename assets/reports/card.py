@@ -3,6 +3,7 @@ configuration, every metric, and what the model is known not to do."""
 
 from __future__ import annotations
 
+from assets.checkpoints import dp
 from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
 from assets.tokenized.arms import DEFAULT, label
@@ -55,6 +56,8 @@ def model_card(settings: Settings, metrics: dict, ledger: dict, mixture: list[di
         "## Training configuration",
         markdown_table([{"key": k, "value": v} for k, v in sorted({**house.get("model", {}), "parameters": house.get("parameters", ""), "seed": house.get("seed", ""), "seeds": p.train.seeds}.items())]),
         markdown_table([{"key": k, "value": v} for k, v in sorted(house.get("train", {}).items())]),
+        dp.sentence(house.get("dp")),
+        "",
         "## Verdict",
         metrics["verdict"]["sentence"],
         "",

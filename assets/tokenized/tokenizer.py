@@ -10,7 +10,8 @@ from typing import Iterable
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 EOT = "<|endoftext|>"
-PLACEHOLDERS = ["<EMAIL>", "<PHONE>", "<IBAN>", "<CARD>", "<IP>", "<ADDRESS>", "<PERSON>"]
+# every placeholder the redactor emits (assets/cleaned/privacy/redact.py PLACEHOLDERS; a test holds them equal), appended: earlier ids stay
+PLACEHOLDERS = ["<EMAIL>", "<PHONE>", "<IBAN>", "<CARD>", "<IP>", "<ADDRESS>", "<PERSON>", "<ORDER_ID>", "<ACCOUNT>"]
 SPECIAL_TOKENS = [EOT] + PLACEHOLDERS
 
 

@@ -8,6 +8,7 @@ from assets.cleaned.paths import MIXTURE
 from assets.tokenized import shards
 from assets.tokenized.arms import ARMS
 from assets.tokenized.splits import assign_splits
+from assets.tokenized.tokenizer import PLACEHOLDERS
 from tests.tokenized.fixtures import settings_for, write_corpora
 
 
@@ -107,7 +108,7 @@ def test_two_runs_are_byte_identical(built, tmp_path):
 
 def test_byte_tokenizer_round_trips(tmp_path):
     settings, manifest = build(tmp_path / "data", kind="byte", arms=["curated_graph"])
-    assert manifest["vocab_size"] == 256 + 8
+    assert manifest["vocab_size"] == 256 + 1 + len(PLACEHOLDERS)  # bytes, end of text, one per placeholder
     tokenizer = shards.load_tokenizer(settings.storage)
     assert tokenizer.encode("é", add_special_tokens=False).ids == list("é".encode())
 

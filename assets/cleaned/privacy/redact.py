@@ -25,6 +25,7 @@ from assets.cleaned.privacy.detectors import Span
 from assets.cleaned.privacy.gazetteer import Gazetteer
 
 ENTITIES = ("EMAIL", "PHONE", "IBAN", "CARD", "IP", "ADDRESS", "PERSON", "ORDER_ID", "ACCOUNT")
+PLACEHOLDERS = tuple(f"<{e}>" for e in ENTITIES)  # what redacted text holds; each one special token of the house tokenizer
 TRIGGER = re.compile(r"\d|@|＠|\bat\b|" + detectors.NAME_CUE.pattern, re.I)
 
 
@@ -60,7 +61,7 @@ class FinderRecognizer(EntityRecognizer):
 class Redactor:
     def __init__(self, gazetteer: Gazetteer | None = None):
         self.gazetteer = gazetteer or Gazetteer()
-        self.operators = {e: OperatorConfig("replace", {"new_value": f"<{e}>"}) for e in ENTITIES}
+        self.operators = {e: OperatorConfig("replace", {"new_value": placeholder}) for e, placeholder in zip(ENTITIES, PLACEHOLDERS)}
 
     @cached_property
     def analyzer(self) -> AnalyzerEngine:

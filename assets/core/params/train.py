@@ -5,6 +5,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from assets.core.params.init_from import missing_from_base
 
 
+class DPParams(BaseModel):
+    """DP-SGD (Opacus) for the arms that train on client-derived data (assets/checkpoints/dp.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epsilon: float = Field(gt=0, description="the (epsilon, delta) budget a run may spend in all its steps")
+    delta: float = Field(gt=0, lt=1, description="must be below 1/N, N the arm's training blocks (checked at training)")
+    max_grad_norm: float = Field(gt=0, description="per-sample gradient clipping bound (replaces train.grad_clip)")
+
+
 class TrainParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +45,7 @@ class TrainParams(BaseModel):
     parallel_runs: int = Field(1, ge=1, description="runs (arm x seed) trained at once, one process each; give each train.threads = cores / parallel_runs")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")
     min_finetune_loss_drop_share: float = Field(0.05, description="checkpoints gate, finetuned arm: final val loss <= initial x (1 - this); a strong base starts low, so its drop is a share of its start")
+    dp: Optional[DPParams] = Field(None, description="differentially private training of the arms holding client-derived data; null: off")
     init_from: Optional[str] = Field(None, description="a local folder holding a transformers causal LM and its tokenizer, for the finetuned arm to continue pre-training (relative to the working directory)")
 
     @field_validator("init_from")
