@@ -81,7 +81,7 @@ class _Sink:
             self.skipped[item.what] += 1
             return
         if isinstance(item, RawDoc):
-            if not item.text.strip():
+            if not item.text or item.text.isspace():  # what strip() would leave empty, without copying the text
                 item = Quarantine(item.uri, "empty_text", item.line, "the text field is blank")
             elif len(item.text) * 4 > self.max_doc_bytes and len(item.text.encode("utf-8")) > self.max_doc_bytes:  # <= 4 bytes a character
                 item = Quarantine(item.uri, "oversize", item.line, f"over {self.max_doc_bytes} bytes")
