@@ -82,8 +82,24 @@ def prepared_corpus(house: Path, work: Path, limit: int) -> pd.DataFrame:
 
 
 def run_atelier(docs: pd.DataFrame, work: Path, workers: int, start_method: str = "spawn") -> tuple[float, dict]:
+    root = atelier_input(docs, work, workers, start_method)
+    return run_stage_on(root)
+
+
+def run_stage_on(root: Path) -> tuple[float, dict]:
+    """The cleaned stage, timed, on a root atelier_input wrote (its params, sources and raw parts)."""
+    from assets.core.settings import load_settings
     from assets.core.storage import Storage
     from assets.cleaned.curate import build_cleaned
+
+    settings = load_settings(root / "params.yaml", root / "sources.yaml", str(root / "data"))
+    start = time.perf_counter()
+    meta = build_cleaned(settings, Storage(str(root / "out")))
+    return time.perf_counter() - start, meta["ledger"]
+
+
+def atelier_input(docs: pd.DataFrame, work: Path, workers: int, start_method: str = "spawn") -> Path:
+    """A storage root holding `docs` as the raw stage's parts, with params and sources for the stage."""
     from assets.raw.ingest import SCHEMA, documents_dir
 
     root = work / f"atelier-w{workers}"
@@ -101,9 +117,7 @@ def run_atelier(docs: pd.DataFrame, work: Path, workers: int, start_method: str 
         part = docs[docs["source"] == name].assign(rights="train", language=None)
         settings.storage.write_parquet(f"{documents_dir(name)}/part-00000.parquet", pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
         settings.storage.write_text(f"raw/quarantine/source={name}/quarantine.jsonl", "")
-    start = time.perf_counter()
-    meta = build_cleaned(settings, Storage(str(root / "out")))
-    return time.perf_counter() - start, meta["ledger"]
+    return root
 
 
 def atelier_decisions(texts: list[str]) -> tuple[float, list[dict]]:
