@@ -101,6 +101,7 @@ def run_stage_on(root: Path) -> tuple[float, dict]:
 def atelier_input(docs: pd.DataFrame, work: Path, workers: int, start_method: str = "spawn") -> Path:
     """A storage root holding `docs` as the raw stage's parts, with params and sources for the stage."""
     from assets.raw.ingest import SCHEMA, documents_dir
+    from assets.raw.parts import PartWriter
 
     root = work / f"atelier-w{workers}"
     shutil.rmtree(root, ignore_errors=True)
@@ -115,7 +116,11 @@ def atelier_input(docs: pd.DataFrame, work: Path, workers: int, start_method: st
                             clean, root / "data")
     for name in sources:
         part = docs[docs["source"] == name].assign(rights="train", language=None)
-        settings.storage.write_parquet(f"{documents_dir(name)}/part-00000.parquet", pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
+        # laid out as the raw stage writes it (parts of ingest.part_max_docs, row groups of 8,192): the
+        # stage reads a row group at a time, so one huge row group would weigh on its peak memory
+        parts = PartWriter(settings.storage, documents_dir(name), SCHEMA, settings.params.ingest.part_max_docs, settings.params.ingest.part_max_bytes)
+        parts.add(pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
+        parts.close()
         settings.storage.write_text(f"raw/quarantine/source={name}/quarantine.jsonl", "")
     return root
 
