@@ -124,3 +124,19 @@ def test_signatures_spilled_to_a_file_give_the_same_duplicates_in_any_rank_order
     assert near_duplicates(stored, HASHER, 0.8, by_text, order=order).any()  # the variants of BASE are found
     with pytest.raises(ValueError, match="uint32"):
         stored.append(signature.astype(np.uint64))
+
+
+def test_shingle_arrays_give_the_exact_jaccard_of_the_shingle_sets():
+    import random
+
+    from assets.cleaned.dedup import ShingleArrays, array_jaccard
+
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(12)]  # few words: many shared and repeated shingles
+    texts = ["", "one", "two words", "Two, words!", " ".join(BASE), variant(3), *(" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40))) for _ in range(40))]
+    arrays = list(ShingleArrays(5).of(texts))
+    sets = [shingle_set(t, 5) for t in texts]
+    assert [len(a) for a in arrays] == [len(s) for s in sets]
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            assert array_jaccard(arrays[i], arrays[j]) == jaccard(sets[i], sets[j]), (texts[i], texts[j])
