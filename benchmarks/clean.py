@@ -82,9 +82,26 @@ def prepared_corpus(house: Path, work: Path, limit: int) -> pd.DataFrame:
 
 
 def run_atelier(docs: pd.DataFrame, work: Path, workers: int, start_method: str = "spawn") -> tuple[float, dict]:
+    root = atelier_input(docs, work, workers, start_method)
+    return run_stage_on(root)
+
+
+def run_stage_on(root: Path) -> tuple[float, dict]:
+    """The cleaned stage, timed, on a root atelier_input wrote (its params, sources and raw parts)."""
+    from assets.core.settings import load_settings
     from assets.core.storage import Storage
     from assets.cleaned.curate import build_cleaned
+
+    settings = load_settings(root / "params.yaml", root / "sources.yaml", str(root / "data"))
+    start = time.perf_counter()
+    meta = build_cleaned(settings, Storage(str(root / "out")))
+    return time.perf_counter() - start, meta["ledger"]
+
+
+def atelier_input(docs: pd.DataFrame, work: Path, workers: int, start_method: str = "spawn") -> Path:
+    """A storage root holding `docs` as the raw stage's parts, with params and sources for the stage."""
     from assets.raw.ingest import SCHEMA, documents_dir
+    from assets.raw.parts import PartWriter
 
     root = work / f"atelier-w{workers}"
     shutil.rmtree(root, ignore_errors=True)
@@ -99,11 +116,13 @@ def run_atelier(docs: pd.DataFrame, work: Path, workers: int, start_method: str 
                             clean, root / "data")
     for name in sources:
         part = docs[docs["source"] == name].assign(rights="train", language=None)
-        settings.storage.write_parquet(f"{documents_dir(name)}/part-00000.parquet", pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
+        # laid out as the raw stage writes it (parts of ingest.part_max_docs, row groups of 8,192): the
+        # stage reads a row group at a time, so one huge row group would weigh on its peak memory
+        parts = PartWriter(settings.storage, documents_dir(name), SCHEMA, settings.params.ingest.part_max_docs, settings.params.ingest.part_max_bytes)
+        parts.add(pa.Table.from_pandas(part[SCHEMA.names], schema=SCHEMA, preserve_index=False))
+        parts.close()
         settings.storage.write_text(f"raw/quarantine/source={name}/quarantine.jsonl", "")
-    start = time.perf_counter()
-    meta = build_cleaned(settings, Storage(str(root / "out")))
-    return time.perf_counter() - start, meta["ledger"]
+    return root
 
 
 def atelier_decisions(texts: list[str]) -> tuple[float, list[dict]]:

@@ -92,7 +92,7 @@ def stage_child(args) -> None:
         n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd, block_size=args.block_size, batch_size=args.batch_size,
         max_iters=args.max_iters, learning_rate=1e-3, min_lr=1e-4, warmup_iters=100, beta2=0.99, weight_decay=0.1, grad_clip=1.0,
         eval_interval=args.eval_interval, eval_iters=args.eval_iters, checkpoint_interval=args.eval_interval, threads=args.threads,
-        dropout=0.0, device="cpu",
+        dropout=0.0, device="cpu", cpu_bf16=args.cpu_bf16,
     )  # fmt: skip  (nanoGPT's train_shakespeare_char with its CPU flags)
     settings = Settings(params=Params(seed=1337, tokenize=TokenizeParams(), train=p), sources_file=SourcesFile(sources=[]), storage_root=root, params_path="-", sources_path="-")
     result = trainer.train(settings, Storage(root), Run("curated_graph", 0))
@@ -116,10 +116,10 @@ def timed_child(command: list[str], cwd: str, threads: int) -> tuple[str, float,
     return done.stdout, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_stage(args, folder: Path, bytes_per_token: float) -> dict:
+def run_stage(args, folder: Path, bytes_per_token: float, bf16: bool = False) -> dict:
     root = tempfile.mkdtemp(dir=folder)  # a fresh root each round: the trainer resumes from a trainer.pt it finds
     shutil.copytree(folder / "stage" / "tokenized", Path(root) / "tokenized")
-    command = [sys.executable, "-m", "benchmarks.train", "--stage-root", root, *child_flags(args)]
+    command = [sys.executable, "-m", "benchmarks.train", "--stage-root", root, *child_flags(args), *(["--cpu-bf16"] if bf16 else [])]
     out, wall, cpu = timed_child(command, str(PROJECT), args.threads)
     found = json.loads(out.strip().splitlines()[-1])
     return {**found, "tokens_per_second": args.batch_size * args.block_size / (found["ms_per_iter"] / 1000),
@@ -188,6 +188,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternations ours, nanoGPT")
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="per-iteration clock of both sides; cpu (this process's CPU time, with --threads 1 only) is what a shared machine's load does not inflate")
+    parser.add_argument("--bf16", action="store_true",
+                        help="also run the stage with train.cpu_bf16 (bf16 autocast) in each round, against the same nanoGPT float32 runs")
+    parser.add_argument("--cpu-bf16", action="store_true", help=argparse.SUPPRESS)  # the stage's child: train.cpu_bf16
     parser.add_argument("--stage-root", help=argparse.SUPPRESS)  # the stage's child process
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -200,7 +203,7 @@ def main() -> None:
     text = open(args.text, encoding="utf-8").read()
     text = text[: args.chars] if args.chars else text
     load_before = os.getloadavg()
-    ours, peer = [], []
+    ours, ours_bf16, peer = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         data = write_char_data(text, folder)
@@ -208,8 +211,12 @@ def main() -> None:
             ours.append(run_stage(args, folder, data["bytes_per_token"]))
             if args.nanogpt:
                 peer.append(run_nanogpt(args, folder, data["bytes_per_token"]))
-    report = {"config": {k: v for k, v in vars(args).items() if k not in ("stage_root", "json")}, "data": data, "ours": ours,
+            if args.bf16:
+                ours_bf16.append(run_stage(args, folder, data["bytes_per_token"], bf16=True))
+    report = {"config": {k: v for k, v in vars(args).items() if k not in ("stage_root", "json", "cpu_bf16")}, "data": data, "ours": ours,
               "load_average_before": load_before, "load_average_after": os.getloadavg()}  # fmt: skip
+    if ours_bf16:
+        report["ours_bf16"] = ours_bf16
     if peer:
         report["nanogpt"] = peer
         report["nanogpt_commit"] = checkout_commit(args.nanogpt)
@@ -217,6 +224,10 @@ def main() -> None:
         report["tokens_per_second_ratio"] = spread([a["tokens_per_second"] / b["tokens_per_second"] for a, b in zip(ours, peer)])
         report["cpu_seconds_ratio_peer_over_ours"] = spread([b["cpu_s"] / a["cpu_s"] for a, b in zip(ours, peer)])
         report["val_bpb"] = {"ours": ours[-1]["val_bpb"], "nanogpt": peer[-1]["val_bpb"]}
+        if ours_bf16:  # ours with bf16 autocast against nanoGPT's documented CPU config (float32)
+            report["bf16_tokens_per_second_ratio"] = spread([a["tokens_per_second"] / b["tokens_per_second"] for a, b in zip(ours_bf16, peer)])
+            report["bf16_cpu_seconds_ratio_peer_over_ours"] = spread([b["cpu_s"] / a["cpu_s"] for a, b in zip(ours_bf16, peer)])
+            report["val_bpb"]["ours_bf16"] = ours_bf16[-1]["val_bpb"]
     else:
         report["peer_skipped"] = "no --nanogpt checkout given: nanoGPT's half did not run (nothing to compare with)"
         print(report["peer_skipped"], file=sys.stderr)

@@ -107,7 +107,7 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     micro = p.grad_accum // world
     device = pick_device(p, int(os.environ.get("LOCAL_RANK", 0)))
     cuda = device.startswith("cuda")
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else nullcontext()
+    autocast = torch.autocast("cuda" if cuda else "cpu", dtype=torch.bfloat16) if cuda or p.cpu_bf16 else nullcontext()
     torch.set_num_threads(cpu_threads(p.threads))
     torch.manual_seed(seed)
 

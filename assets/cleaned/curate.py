@@ -3,9 +3,9 @@
 
 Raw Parquet is read in Arrow batches; worker processes run the pipeline's per-document steps on
 them (worker.py, memory bounded whatever the archive's size); survivors are spilled to local
-Parquet with their dedup keys kept in memory (a hash and a MinHash signature: 0.5 KB a
-document). Deduplication then runs once across all sources (ranking.py), and DuckDB writes the
-corpus sorted by doc_id (write.py).
+Parquet with their dedup keys kept in memory (doc_id, a hash) and their MinHash signatures
+spilled beside them (dedup.SignatureFile). Deduplication then runs once across all sources
+(ranking.py), and DuckDB writes the corpus sorted by doc_id (write.py).
 
 Each document leaves at the first step that removes it, with that step's rule as the reason, so
 the ledger's funnel reads in pipeline order (pipeline.py).
@@ -17,7 +17,6 @@ import shutil
 import tempfile
 from typing import Optional, Sequence
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -26,7 +25,7 @@ from assets.core.progress import progress
 from assets.core.settings import Settings
 from assets.core.storage import Storage
 from assets.cleaned.context import PrivacyContext
-from assets.cleaned.dedup import spilled_texts
+from assets.cleaned.dedup import SignatureFile, spilled_texts
 from assets.cleaned.funnel import source_png, source_records
 from assets.cleaned.paths import CORPUS, EVAL_DOCUMENTS, FUNNEL_PLOT, FUNNEL_PNG, LEDGER, RAW_RECIPE, REMOVALS
 from assets.cleaned.pipeline import check_filter_kinds, privacy_steps
@@ -59,7 +58,8 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
         ledger.graph_row_quarantined(source, reason, int(count))
     folder = tempfile.mkdtemp(prefix="atelier-clean-")
     try:
-        corpus_files, eval_files, keys, signatures, removals = [], [], [], [], []
+        corpus_files, eval_files, keys, removals = [], [], [], []
+        signature = None  # MinHash signatures, spilled to the scratch folder as they come
 
         def counted(batches):
             for batch in batches:
@@ -79,9 +79,11 @@ def build_cleaned(settings: Settings, out: Storage, partition_keys: Optional[Seq
             if result["spill"]:
                 corpus_files.append(result["spill"])
                 keys.append(result["keys"])
-                signatures.append(result["signature"])
+                if result["signature"] is not None:
+                    if signature is None:
+                        signature = SignatureFile(f"{folder}/signatures.u32", result["signature"].shape[1])
+                    signature.append(result["signature"])
         keys_table = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["doc_id", "source", "kind", "rights", "hash"])
-        signature = np.concatenate(signatures) if keys and settings.params.clean.dedup.minhash else None
         texts = spilled_texts(corpus_files, [len(k) for k in keys])
         reasons = deduplicate(settings, keys_table, signature, texts) if len(keys_table) else pd.Series(dtype=object)
         dropped = reasons.notna()

@@ -144,28 +144,76 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def near_duplicates(signature: np.ndarray, hasher: MinHasher, verify_threshold: float, texts: Optional[Texts] = None) -> np.ndarray:
-    """Rows are in rank order; True for every row removed as a near duplicate of a kept row."""
-    return cluster_heads(signature, hasher, verify_threshold, texts) != np.arange(len(signature))
+class ShingleArrays:
+    """The same shingle sets as `shingle_set`, held compactly for the candidates' verification: each
+    word an int32 id (exact: a vocabulary, not a hash), each shingle its `ngram` ids as one
+    fixed-width value, a document a sorted array of distinct shingles. ~20 B a shingle against
+    ~150 B for a tuple in a frozenset: at 165,000 documents the candidates' sets took 190 MB."""
+
+    def __init__(self, ngram: int):
+        self.ngram, self.vocabulary = ngram, {}
+        self.width = np.dtype((np.void, 4 * ngram))
+
+    def of(self, texts: Sequence[str]):
+        for text in texts:
+            yield self.one(text)
+
+    def one(self, text: str) -> np.ndarray:
+        ids = np.array([self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words_of(text)], dtype=np.int32)
+        n = self.ngram
+        if len(ids) == 0:
+            return np.zeros(0, dtype=self.width)
+        if len(ids) < n:  # one shingle of all its words; -1 pads it apart from every full shingle
+            grams = np.concatenate([ids, np.full(n - len(ids), -1, np.int32)])[None, :]
+        else:
+            grams = np.lib.stride_tricks.sliding_window_view(ids, n)
+        return np.unique(np.ascontiguousarray(grams).view(self.width).ravel())
 
 
-def candidate_pairs(signature: np.ndarray, hasher: MinHasher) -> np.ndarray:
+def array_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """`jaccard` of two ShingleArrays sets (the same value)."""
+    if not len(a) or not len(b):
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def near_duplicates(signature, hasher: MinHasher, verify_threshold: float, texts: Optional[Texts] = None,
+                    order: Optional[np.ndarray] = None) -> np.ndarray:
+    """Rows are in rank order (or `order` lists them so); True for every row removed as a near
+    duplicate of a kept row."""
+    heads = cluster_heads(signature, hasher, verify_threshold, texts, order)
+    return heads != np.arange(len(heads))
+
+
+def empty_rows(signature) -> np.ndarray:
+    """True for each row without words (all-max signature), in row blocks."""
+    return np.concatenate([(signature[lo : lo + _ROWS] == 0xFFFFFFFF).all(axis=1) for lo in range(0, len(signature), _ROWS)] or [np.zeros(0, bool)])
+
+
+def candidate_pairs(signature, hasher: MinHasher, order: Optional[np.ndarray] = None) -> np.ndarray:
     """(pairs x 2) int64 of rows sharing a band bucket: (bucket's first row, other row), each pair
-    once, earlier row first, sorted by the later row then the earlier one (rank order)."""
-    n = len(signature)
+    once, earlier row first, sorted by the later row then the earlier one (rank order).
+
+    `order`: the rows of `signature` to search, in rank order (default: all, as they are); pairs
+    then index into `order`. Band keys are derived in row blocks from `signature` as it is stored
+    (an array or a SignatureFile on disk) and only then permuted, so the signatures are never
+    copied whole into memory in rank order."""
+    keys, empty = hasher.band_keys(signature), empty_rows(signature)
+    if order is not None:
+        keys, empty = keys[order], empty[order]
+    n = len(keys)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    empty = np.concatenate([(signature[lo : lo + _ROWS] == 0xFFFFFFFF).all(axis=1) for lo in range(0, n, _ROWS)])
-    keys = hasher.band_keys(signature)
     left, right = [], []
     for band in range(hasher.bands):
-        order = np.argsort(keys[:, band], kind="stable")
-        sorted_keys = keys[order, band]
+        order_b = np.argsort(keys[:, band], kind="stable")
+        sorted_keys = keys[order_b, band]
         group_start = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-        first = order[np.maximum.accumulate(np.where(group_start, np.arange(n), 0))]
-        member = ~group_start & ~empty[order]
+        first = order_b[np.maximum.accumulate(np.where(group_start, np.arange(n), 0))]
+        member = ~group_start & ~empty[order_b]
         left.append(first[member])
-        right.append(order[member])
+        right.append(order_b[member])
     left, right = np.concatenate(left), np.concatenate(right)
     if not len(left):
         return np.zeros((0, 2), dtype=np.int64)
@@ -173,30 +221,33 @@ def candidate_pairs(signature: np.ndarray, hasher: MinHasher) -> np.ndarray:
     return pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))].astype(np.int64)
 
 
-def cluster_heads(signature: np.ndarray, hasher: MinHasher, verify_threshold: float, texts: Optional[Texts] = None) -> np.ndarray:
+def cluster_heads(signature, hasher: MinHasher, verify_threshold: float, texts: Optional[Texts] = None,
+                  order: Optional[np.ndarray] = None) -> np.ndarray:
     """For each row, the kept row (earlier in rank order) it duplicates, or itself.
 
     Candidates are rows sharing a band bucket with the bucket's first row. Rows are then taken in
     rank order, and a row is a duplicate only if it is similar to a *kept* row: exact shingle
     Jaccard >= `verify_threshold` when `texts` is given, else signature agreement >= it (0: every
     collision merges, as FineWeb). No chains (A~B, B~C does not remove C for A unless C~A), so
-    every removal is backed by its own similar keeper."""
-    head = np.arange(len(signature))
-    pairs = candidate_pairs(signature, hasher)
+    every removal is backed by its own similar keeper. With `order`, rows are positions in it."""
+    head = np.arange(len(signature) if order is None else len(order))
+    pairs = candidate_pairs(signature, hasher, order)
     if not len(pairs):
         return head
     if verify_threshold <= 0:
         similar = None
     elif texts is not None:
         rows = np.unique(pairs)
-        shingles = dict(zip(rows.tolist(), (shingle_set(t, hasher.ngram) for t in texts(rows))))
+        shingles = dict(zip(rows.tolist(), ShingleArrays(hasher.ngram).of(texts(rows))))
 
         def similar(a: int, b: int) -> bool:
-            return jaccard(shingles[a], shingles[b]) >= verify_threshold
+            return array_jaccard(shingles[a], shingles[b]) >= verify_threshold
     else:
 
+        stored = (lambda row: row) if order is None else order.__getitem__
+
         def similar(a: int, b: int) -> bool:
-            return (signature[a] == signature[b]).mean() >= verify_threshold
+            return (signature[stored(a)] == signature[stored(b)]).mean() >= verify_threshold
 
     for earlier, later in pairs.tolist():
         if head[later] != later:
@@ -223,3 +274,36 @@ def spilled_texts(files: Sequence[str], counts: Sequence[int]) -> Texts:
         return [found[r] for r in rows.tolist()]
 
     return texts
+
+
+class SignatureFile:
+    """MinHash signatures appended batch by batch to a file in the stage's scratch folder, so the
+    archive's signatures (384 B a document at 16 x 6) never sit in memory together. Rows are read
+    back with plain reads, a block at a time (a memory map would keep every page it touched
+    resident): `signature[lo:hi]` and `signature[row]` as for an array."""
+
+    def __init__(self, path: str, width: int):
+        self.path, self.width, self.rows = path, width, 0
+        open(path, "wb").close()
+
+    def append(self, signature: np.ndarray) -> None:
+        if signature.shape[1:] != (self.width,) or signature.dtype != np.uint32:
+            raise ValueError(f"signature rows of {self.width} uint32 expected, got {signature.dtype} {signature.shape}")
+        with open(self.path, "ab") as handle:
+            signature.tofile(handle)
+        self.rows += len(signature)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(self.rows)
+            if step != 1:
+                raise IndexError("SignatureFile reads contiguous row blocks only")
+            count = max(hi - lo, 0)
+            return np.fromfile(self.path, dtype=np.uint32, count=count * self.width, offset=lo * self.width * 4).reshape(count, self.width)
+        row = int(index)
+        if not 0 <= row < self.rows:
+            raise IndexError(f"row {row} of {self.rows}")
+        return self[row : row + 1][0]

@@ -15,9 +15,10 @@ from assets.cleaned.dedup import MinHasher, Texts, exact_duplicates, near_duplic
 RIGHTS_RANK = {"train": 0, "eval_only": 1, "none": 2}  # broadest rights first
 
 
-def deduplicate(settings: Settings, keys: pd.DataFrame, signature: Optional[np.ndarray], texts: Optional[Texts] = None) -> pd.Series:
+def deduplicate(settings: Settings, keys: pd.DataFrame, signature, texts: Optional[Texts] = None) -> pd.Series:
     """Removal reason (or None) per row of `keys` (doc_id, source, rights, hash), across all
-    sources (`texts`: row -> text, to verify near-duplicate candidates by exact Jaccard)."""
+    sources (`signature`: the rows' MinHash signatures, an array or a SignatureFile; `texts`:
+    row -> text, to verify near-duplicate candidates by exact Jaccard)."""
     dedup = settings.params.clean.dedup
     order = {s.name: i for i, s in enumerate(settings.sources)}
     rank = keys.assign(_r=keys["rights"].map(RIGHTS_RANK), _s=keys["source"].map(order))
@@ -30,6 +31,6 @@ def deduplicate(settings: Settings, keys: pd.DataFrame, signature: Optional[np.n
         alive = alive[~dup]
     if dedup.minhash and len(alive):
         verify = (lambda rows: texts(alive[rows])) if texts is not None else None
-        dup = near_duplicates(signature[alive], MinHasher.from_params(dedup), dedup.verify_threshold, verify)
+        dup = near_duplicates(signature, MinHasher.from_params(dedup), dedup.verify_threshold, verify, order=alive)
         reasons.iloc[alive[dup]] = "near_duplicate"
     return reasons

@@ -48,10 +48,11 @@ def house(tmp_path_factory, python) -> Path:
 def test_train_against_nanogpt(python, tmp_path):
     nanogpt = os.environ.get("NANOGPT_DIR")
     args = ["benchmarks.train", "--text", str(SHAKESPEARE), "--chars", "20000", "--n-layer", "1", "--n-head", "2", "--n-embd", "32",
-            "--max-iters", "10", "--eval-interval", "5", "--eval-iters", "2", "--rounds", "1", "--threads", "1"]  # fmt: skip
+            "--max-iters", "10", "--eval-interval", "5", "--eval-iters", "2", "--rounds", "1", "--threads", "1", "--bf16"]  # fmt: skip
     report, stderr = run(python, *args, *(["--nanogpt", nanogpt] if nanogpt else []))
     (stage,) = report["ours"]
     assert stage["tokens_per_second"] > 0 and math.isfinite(stage["val_bpb"])
+    assert math.isfinite(report["ours_bf16"][0]["val_bpb"]) and report["ours_bf16"][0]["val_bpb"] != stage["val_bpb"]  # train.cpu_bf16 ran
     assert report["data"]["vocab_size"] == len(set(SHAKESPEARE.read_text()[:20000]))
     if nanogpt:
         assert report["nanogpt"][0]["tokens_per_second"] > 0 and report["tokens_per_second_ratio"]["median"] > 0

@@ -95,3 +95,11 @@ def test_runs_trained_side_by_side_equal_runs_trained_in_turn(tokenized_root, tm
         folder = parse(key).folder
         assert a.read_bytes(f"{folder}/model.safetensors") == b.read_bytes(f"{folder}/model.safetensors")
     assert {r["run"] for r in logged} == set(keys) and all("val_loss" in r for r in logged)
+
+
+def test_cpu_bf16_autocast_trains_with_its_own_numerics(tokenized_root, tmp_path):
+    fp32 = train.train(make_settings(tokenized_root, max_iters=20, eval_interval=10, device="cpu"), Storage(str(tmp_path / "fp32")), RUN)
+    bf16 = train.train(make_settings(tokenized_root, max_iters=20, eval_interval=10, device="cpu", cpu_bf16=True), Storage(str(tmp_path / "bf16")), RUN)
+    assert bf16["final_val_loss"] < bf16["initial_val_loss"] - 0.3  # it learns
+    assert bf16["final_val_loss"] == pytest.approx(fp32["final_val_loss"], abs=0.1)  # about as well as float32
+    assert bf16["records"][-1]["train_loss"] != fp32["records"][-1]["train_loss"]  # and bf16 matmuls did run

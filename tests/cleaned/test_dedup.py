@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from assets.cleaned.dedup import MinHasher, candidate_pairs, cluster_heads, jaccard, near_duplicates, shingle_set, spilled_texts
 from assets.core.params.clean import DedupParams
@@ -102,3 +103,40 @@ def test_band_keys_and_candidates_are_the_same_in_row_blocks(monkeypatch):
     monkeypatch.setattr(dedup, "_ROWS", 3)  # blocks of 3 rows: the last one partial
     assert np.array_equal(HASHER.band_keys(signature), whole_keys)
     assert np.array_equal(candidate_pairs(signature, HASHER), whole_pairs)
+
+
+def test_signatures_spilled_to_a_file_give_the_same_duplicates_in_any_rank_order(tmp_path, monkeypatch):
+    import assets.cleaned.dedup as dedup
+
+    texts = [" ".join(BASE), variant(2), "", variant(10, "y"), other(1), variant(1, "z"), other(2), variant(2)]
+    signature = HASHER.signatures(texts)
+    stored = dedup.SignatureFile(str(tmp_path / "signatures.u32"), signature.shape[1])
+    monkeypatch.setattr(dedup, "_ROWS", 3)  # several reads of a partial last block
+    for lo in range(0, len(signature), 3):  # appended batch by batch, as the stage's workers return them
+        stored.append(signature[lo : lo + 3])
+    assert len(stored) == len(signature) and np.array_equal(stored[2:7], signature[2:7]) and np.array_equal(stored[5], signature[5])
+    order = np.array([7, 5, 0, 1, 3, 4, 2])  # a rank order that leaves row 6 out (an exact duplicate, say)
+    ranked = signature[order]
+    assert np.array_equal(candidate_pairs(stored, HASHER, order), candidate_pairs(ranked, HASHER))
+    by_text = lambda rows: [texts[order[r]] for r in rows]  # noqa: E731
+    for threshold, verify in ((0.8, by_text), (0.8, None), (0.0, None)):
+        assert near_duplicates(stored, HASHER, threshold, verify, order=order).tolist() == near_duplicates(ranked, HASHER, threshold, verify).tolist()
+    assert near_duplicates(stored, HASHER, 0.8, by_text, order=order).any()  # the variants of BASE are found
+    with pytest.raises(ValueError, match="uint32"):
+        stored.append(signature.astype(np.uint64))
+
+
+def test_shingle_arrays_give_the_exact_jaccard_of_the_shingle_sets():
+    import random
+
+    from assets.cleaned.dedup import ShingleArrays, array_jaccard
+
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(12)]  # few words: many shared and repeated shingles
+    texts = ["", "one", "two words", "Two, words!", " ".join(BASE), variant(3), *(" ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40))) for _ in range(40))]
+    arrays = list(ShingleArrays(5).of(texts))
+    sets = [shingle_set(t, 5) for t in texts]
+    assert [len(a) for a in arrays] == [len(s) for s in sets]
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            assert array_jaccard(arrays[i], arrays[j]) == jaccard(sets[i], sets[j]), (texts[i], texts[j])

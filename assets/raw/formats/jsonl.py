@@ -5,9 +5,20 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
-from assets.raw.decoding import bounded_lines, decode, why_not_text
+from assets.raw.decoding import BINARY_ONLY, HEAD, bounded_lines, decode, what_is, why_not_text
 from assets.raw.items import Item, Quarantine, ReadOptions
 from assets.raw.records import record_doc
+
+
+def _object(raw: bytes):
+    """The line's JSON object when it is UTF-8 and parses as one, which `decode` would have
+    passed too: strict JSON holds no NUL or control byte, so only a binary signature (a magic
+    number at bytes 4-12) is left to rule out. None: take the slow path."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) and what_is(raw[:HEAD]) not in BINARY_ONLY else None
 
 
 def read_jsonl(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
@@ -21,15 +32,17 @@ def read_jsonl(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
         if not raw.strip():
             continue
         saw_line = True
-        line = decode(raw)
-        if line is None:
-            yield Quarantine(uri, "binary_or_undecodable", number, why_not_text(raw))
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Quarantine(uri, "broken_json", number, str(exc))
-            continue
+        record = _object(raw)
+        if record is None:  # not the common case: the slow path finds out why, with decode's fallbacks
+            line = decode(raw)
+            if line is None:
+                yield Quarantine(uri, "binary_or_undecodable", number, why_not_text(raw))
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Quarantine(uri, "broken_json", number, str(exc))
+                continue
         if not isinstance(record, dict):
             yield Quarantine(uri, "not_an_object", number, f"a JSON {type(record).__name__}")
             continue
