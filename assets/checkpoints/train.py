@@ -25,7 +25,7 @@ import torch.distributed as dist
 from safetensors.torch import load_model, save_model
 
 from assets.checkpoints import finetune
-from assets.checkpoints.data import TokenWindows
+from assets.checkpoints.data import TokenWindows, annealing_windows
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
 from assets.core import resume as resumable
@@ -118,12 +118,14 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     config = model.config
     train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
     val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
+    anneal_windows, anneal_from = annealing_windows(train_windows, settings, run.arm), p.max_iters - round(p.anneal_fraction * p.max_iters)
     model = model.to(device)
     optimizer = make_optimizer(model, p)
     gen = torch.Generator().manual_seed(seed)
     folder = run.folder
     described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"),
-                 "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p)}
+                 "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p),
+                 **({"anneal_weights": settings.params.graph.anneal_weights} if anneal_windows is not None else {})}
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
     # <root>/_resume/<folder>/, which outlives the run, and the next run of the same arm, seed, params
     # and data continues from there; any other `out` resumes in place.
@@ -152,7 +154,7 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
         lr = lr_at(it, p)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y = train_windows.sample(p.grad_accum * p.batch_size, gen)
+        x, y = (anneal_windows if anneal_windows is not None and it >= anneal_from else train_windows).sample(p.grad_accum * p.batch_size, gen)
         x, y = x.view(p.grad_accum, p.batch_size, -1)[rank::world], y.view(p.grad_accum, p.batch_size, -1)[rank::world]
         total = torch.zeros((), device=device)
         for m in range(micro):

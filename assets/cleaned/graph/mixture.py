@@ -66,13 +66,13 @@ def weight_of(weights: dict[str, float], source: str, kind: str) -> float:
     return 1.0
 
 
-def check_weight_keys(weights: dict[str, float], docs: pd.DataFrame, source_names: list[str]) -> None:
+def check_weight_keys(weights: dict[str, float], docs: pd.DataFrame, source_names: list[str], key: str = "graph.weights") -> None:
     """A weight that matches nothing is a typo, not a no-op."""
     known = set(source_names) | {"synthetic", "verbalized", "dialogue", "qa"} | set(docs["source"]) | set(docs["kind"])
     known |= {f"{s}/{k}" for s, k in zip(docs["source"], docs["kind"])}
     unknown = sorted(set(weights) - known)
     if unknown:
-        raise ValueError(f"params graph.weights: {unknown} match no source, kind or source/kind of the mixture (known: {sorted(known)})")
+        raise ValueError(f"params {key}: {unknown} match no source, kind or source/kind of the mixture (known: {sorted(known)})")
 
 
 def mix(docs: pd.DataFrame, weights: dict[str, float], cap: float, seed: int) -> pd.DataFrame:
@@ -131,6 +131,7 @@ def build_mixture(settings: Settings, out: Storage, partition_keys: Optional[Seq
     p, storage = settings.params.graph, settings.storage
     docs = load_inputs(storage)
     check_weight_keys(p.weights, docs, [source.name for source in settings.sources])
+    check_weight_keys(p.anneal_weights, docs, [source.name for source in settings.sources], "graph.anneal_weights")
     docs["weight"] = [weight_of(p.weights, s, k) for s, k in zip(docs["source"], docs["kind"])]
     heldout = docs["doc_id"].isin(heldout_doc_ids(storage)) | states_fact(docs["text"], fact_matcher(read_questions(storage, "unseen")["answer_sentence"].tolist()))
     mixed = mix(docs.loc[~heldout], p.weights, p.synthetic_cap, settings.params.seed)

@@ -33,6 +33,7 @@ class TrainParams(BaseModel):
     peak_flops: float = Field(989e12, gt=0, description="accelerator's dense bf16 peak, for MFU (H100/H200)")
     threads: int = Field(2, gt=0, description="torch intra-op threads per process on CPU")
     parallel_runs: int = Field(1, ge=1, description="runs (arm x seed) trained at once, one process each; give each train.threads = cores / parallel_runs")
+    anneal_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="the last share of steps in which the curated arms draw from their annealing mixture (graph.anneal_weights); 0: none")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")
     init_from: Optional[str] = Field(None, description="a local folder holding a transformers causal LM and its tokenizer, for the finetuned arm to continue pre-training (relative to the working directory)")
 
