@@ -50,15 +50,17 @@ class TokenWindows:
         if not len(self.ends) or self.ends[-1] == 0:
             raise ValueError(f"{storage.url(ARMS[arm].manifest)}: the {split} split has no window of {block + 1} tokens")
 
-    def weighted(self, weights: dict[str, float]) -> "TokenWindows":
-        """The same windows, each drawn with the weight of the document it starts in ("source/kind",
-        source or kind as graph.weights; synthetic documents' kind is read off their uri; unlisted = 1)."""
+    def weighted(self, weights: dict[str, float], pii: Optional[dict[str, str]] = None) -> "TokenWindows":
+        """The same windows, each drawn with the weight of the document it starts in (keys as
+        graph.weights: a synthetic document's kind is read off its uri, a source's personal-data
+        class from `pii`, source -> class; unlisted = 1)."""
+        pii = pii or {}
         out = TokenWindows.__new__(TokenWindows)
         out.__dict__.update(self.__dict__)
         spans, span_weights, carried = [], [], 1.0
         for s, shard in enumerate(self.entries):
             docs = self.storage.read_parquet(f"{ARMS[self.arm].shards}/{shard['docs']}", columns=["source", "uri", "offset"]).to_pandas()
-            weight = [weight_of(weights, src, document_kind(uri)) for src, uri in zip(docs["source"], docs["uri"])]
+            weight = [weight_of(weights, src, document_kind(uri), pii.get(src)) for src, uri in zip(docs["source"], docs["uri"])]
             # a shard's first tokens may end the previous shard's last document: they keep its weight
             offsets = np.concatenate([[0], docs["offset"].to_numpy(np.int64)])
             weight = [carried] + weight
@@ -104,4 +106,4 @@ def annealing_windows(windows: TokenWindows, settings, arm: str) -> Optional[Tok
     weights = settings.params.graph.anneal_weights
     if not settings.params.train.anneal_fraction or not weights or ARMS[arm].corpus == RAW_RECIPE:
         return None
-    return windows.weighted(weights)
+    return windows.weighted(weights, {source.name: source.pii for source in settings.sources})
