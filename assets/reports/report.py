@@ -30,12 +30,12 @@ from assets.core.storage import Storage
 from assets.reports import card, html, plots, verdict
 from assets.reports.attacks import memorization_curve, redaction_in_corpus, run_attacks
 from assets.reports.bpb import score_documents, summarize
-from assets.reports.contamination import contamination
+from assets.reports.contamination import contamination, train_documents
 from assets.reports.exposure import canary_exposure
 from assets.reports.extraction import attack, read_ground_truth
 from assets.reports.generate import continuations, exact_match
 from assets.reports.harness import beside
-from assets.reports.heldout import in_distribution_texts, independent_texts
+from assets.reports.heldout import contaminated, in_distribution_texts, independent_texts, out_of_scope
 from assets.reports.intervals import Bootstrap, Scores
 from assets.reports.qa import score_questions
 from assets.tokenized.arms import ARMS, BASELINE, DEFAULT, FINETUNED, label, selected
@@ -49,10 +49,14 @@ PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "
         "funnel": "cleaning funnel", "mixture": "training mixture", "funnel_by_source": "each source's documents, kept and removed by step"}
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
 PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE), (FINETUNED, DEFAULT)]  # finetuned: at equal house tokens
+HELDOUT_SETS = ("heldout", "low_quality", "contaminated", "out_of_scope")  # assets/reports/heldout.py: the headline and the sets scored apart
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
 FIGURE_NAMES = {  # how the report's tables name metrics.json's figures
     "bits_per_byte": "held-out bits per byte (headline; lower is better)",
     "low_quality_bits_per_byte": "held-out documents the house labelled low quality, bits per byte (not the headline)",
+    "contaminated_bits_per_byte": "held-out documents some arm trained a near copy of, bits per byte (not the headline)",
+    "out_of_scope_bits_per_byte": "held-out documents in a language the house does not write, bits per byte (not the headline)",
+    "all_heldout_bits_per_byte": "every held-out document, bits per byte (the headline's set with the three above)",
     "eval_only_bits_per_byte": "evaluation-only documents, bits per byte",
     "in_distribution_bits_per_byte": "own validation split, bits per byte (in-distribution, not comparable)",
     **{f"{s}_{f}": f"{s} questions, {f.replace('_', ' ')}" for s in SETS for f in ("acc", "acc_norm", "exact_match")},
@@ -117,7 +121,8 @@ def aggregate(settings: Settings, results: dict[Run, dict], texts: pd.DataFrame,
     ln2 = math.log(2)
     arms = sorted({r.arm for r in results}, key=list(ARMS).index)
     by_arm = {a: [results[r] for r in sorted(results) if r.arm == a] for a in arms}
-    sets = {s: texts["set"].to_numpy() == s for s in ("heldout", "low_quality", "eval_only")}
+    sets = {s: texts["set"].to_numpy() == s for s in HELDOUT_SETS + ("eval_only",)}
+    sets["all_heldout"] = np.isin(texts["set"].to_numpy(), HELDOUT_SETS)
     qsets = {s: questions["set"].to_numpy() == s for s in SETS}
     scores: dict[str, dict[str, Scores]] = {a: {} for a in arms}
     for a, rs in by_arm.items():
@@ -173,6 +178,8 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     arms = [a for a in selected(settings) if any(r.arm == a for r in usable)]
     val_texts = {a: in_distribution_texts(storage, a, p.max_heldout_docs_per_source) for a in arms}
     tokenizers = {a: (load_tokenizer(storage, a), read_manifest(storage, a)["eot_id"]) for a in arms}  # the finetuned arm: its base's own
+    trained = {a: train_documents(storage, a, *tokenizers[a]) for a in arms}
+    texts = out_of_scope(contaminated(texts, trained, settings.params.privacy.decontamination_ngram, settings.params.privacy.decontamination_heldout_overlap), settings)
     results = {run: evaluate_run(settings, run, *tokenizers[run.arm], texts, questions, val_texts[run.arm], truth) for run in usable}
     metrics, differences, _ = aggregate(settings, results, texts, questions, val_texts) if results else ({}, {}, {})
     chance = {s: round(float((1.0 / (1 + questions.loc[questions["set"] == s, "distractors"].map(len))).mean()), 6) for s in SETS if (questions["set"] == s).any()}
@@ -187,7 +194,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
         "qa": {s: {"questions": int((questions["set"] == s).sum()), "chance": chance[s]} for s in chance},
         "heldout": {"documents": int((texts["set"] == "heldout").sum()), "bytes": int(texts.loc[texts["set"] == "heldout", "text"].str.encode("utf-8").str.len().sum()),
                     "documents_by_set": {k: int(v) for k, v in texts["set"].value_counts().sort_index().items()},
-                    "sources": read_heldout_sources(storage)},
+                    "sources": read_heldout_sources(storage), "contamination_overlap": settings.params.privacy.decontamination_heldout_overlap},
         "in_distribution": {a: {"documents": len(v), "note": "the arm's own validation split: drawn like its training data"} for a, v in val_texts.items()},
         "privacy": {"canaries": {r.key: x["canaries"] for r, x in sorted(results.items())},
                     "extraction": {r.key: x["extraction"] for r, x in sorted(results.items())},
@@ -291,7 +298,10 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
         ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows) + html.paragraph(
             f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were labelled low quality by the house's experts (spam, empty "
-            "marketing copy): they are scored apart, as 'held-out documents the house labelled low quality', not in the headline bits per byte.")),
+            f"marketing copy), {metrics['heldout']['documents_by_set'].get('contaminated', 0)} had a near copy in some arm's training documents "
+            f"(at least {metrics['heldout'].get('contamination_overlap', 0.8):.0%} of their 13-grams) and {metrics['heldout']['documents_by_set'].get('out_of_scope', 0)} are in a "
+            "language the house does not write: each is scored apart, not in the headline bits per byte; every held-out document together is "
+            "'every held-out document, bits per byte'.")),
         ("In-distribution: each arm's own validation split (not comparable across arms)", html.table(in_dist)),
         ("Canary exposure", html.table(canary_rows)),
         ("Memorization curve: canary exposure by repetitions, with the model's size", html.paragraph(MEMORIZATION_WORDS) + html.table(privacy["memorization"])),

@@ -163,3 +163,10 @@ def test_a_layer_that_broadcasts_over_the_batch_is_caught_by_the_probe():
     assert dp.per_sample_mismatches(gpt, x, y) == ["wpe.weight"]
     gpt.batched_positions = True
     assert dp.per_sample_mismatches(gpt, x, y) == []
+
+
+def test_an_annealing_phase_under_dp_fails_naming_it(tokenized_root, tmp_path):
+    settings = private_settings(tokenized_root, anneal_fraction=0.25)
+    settings.params.graph.anneal_weights = {"catalog": 3.0}
+    with pytest.raises(ValueError, match=r"train\.dp with train\.anneal_fraction=0\.25 for arm curated_graph"):
+        train.train(settings, Storage(str(tmp_path / "o")), RUN)

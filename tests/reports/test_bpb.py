@@ -74,3 +74,37 @@ def test_held_out_documents_the_house_labelled_low_quality_are_a_set_apart(tmp_p
     storage.write_json(HELDOUT_LOW, ["b"])
     texts = independent_texts(storage, 10)
     assert texts.set_index("doc_id")["set"].to_dict() == {"a": "heldout", "b": "low_quality", "c": "heldout"}
+
+
+def test_held_out_documents_an_arm_trained_a_copy_of_are_scored_apart():
+    import pandas as pd
+
+    from assets.reports.heldout import contaminated, overlap
+
+    spam = "exclusive offer casino bonus casino bonus free spins luxury replica bags click here now for the best deals today"
+    texts = pd.DataFrame({"set": ["heldout", "heldout", "eval_only"], "doc_id": ["a", "b", "c"], "source": ["press"] * 3,
+                          "text": [spam, "The tote is cut from Lune silk twill in the workshop at Scandicci by one artisan over two days.", spam]})
+    train = {"raw": ["header " + spam.replace("today", "tonight") + " footer"], "curated": ["Nothing like either page is in here at all."]}
+    assert overlap([spam], train["raw"], 13)[0] > 0.8 and overlap([spam], train["curated"], 13)[0] == 0.0
+    out = contaminated(texts, train, 13, 0.8)
+    assert out["set"].tolist() == ["contaminated", "heldout", "eval_only"]  # the worst arm decides; other sets untouched
+    assert contaminated(texts, {"curated": train["curated"]}, 13, 0.8)["set"].tolist() == texts["set"].tolist()
+
+
+def test_held_out_documents_in_a_language_the_house_does_not_write_are_scored_apart(tmp_path):
+    import pandas as pd
+
+    from assets.reports.heldout import out_of_scope
+    from tests.reports.fixtures import settings_for
+
+    settings = settings_for(tmp_path)
+    settings.params.clean.language.keep = ["en", "fr", "it"]
+    spanish = ("Al término de esta segunda parte, usted deberá inhibirse de los comentarios. Me apetece darme un empacho de cine bueno "
+               "estas navidades, y por su parte, desde la universidad de Las Palmas, nos han dicho que la votación popular fue masiva. ") * 2
+    english = ("Inside the workshop: twenty-two hours for one saddle bag. Every edge is painted by hand and every seam is saddle-stitched "
+               "with waxed linen thread, six strands, matched to the leather of the season before it is burnished. ") * 2
+    texts = pd.DataFrame({"set": ["heldout", "heldout"], "doc_id": ["es", "en"], "source": ["press", "press"], "text": [spanish, english]})
+    assert out_of_scope(texts, settings)["set"].tolist() == ["out_of_scope", "heldout"]
+    off = settings.model_copy(deep=True)
+    off.params.clean.language.enabled = False
+    assert out_of_scope(texts, off)["set"].tolist() == ["heldout", "heldout"]

@@ -52,6 +52,9 @@ def test_verdict_opens_the_report_with_figures_and_intervals(built):
     assert re.search(r"held-out bits per byte \d\.\d{3} \[\d\.\d{3}–\d\.\d{3}\] vs raw", sentence)
     bpb = next(f for f in metrics["verdict"]["findings"] if f["finding"] == "bpb_below_raw")
     assert bpb["holds"] is True and bpb["gated"] and not bpb["blocks"]
+    assert "every held-out document" in sentence and "all_heldout_bits_per_byte" in metrics["curated_graph"]
+    everything = next(f for f in metrics["verdict"]["findings"] if f["finding"] == "all_heldout_bpb_below_raw")
+    assert not everything["gated"] and not everything["blocks"]  # reported beside the headline, never gated
     page = out.read_text(report.REPORT)
     assert page.index("Verdict") < page.index("Arms at equal compute") < page.index("Sample generations") < page.index("Canary exposure")
 

@@ -1,6 +1,8 @@
 """The training mixture: curated corpus + synthetic documents, weighted and capped.
 
-- weight per "source/kind", source or kind (params graph.weights, most specific wins, unlisted = 1): a
+- weight per "source/kind", source, kind or personal-data class "pii:none|possible|client" (params
+  graph.weights, most specific first, unlisted = 1; the class holds for any house: pii:none is the
+  house's own prose, the others client-derived text; generated documents have no class): a
   document appears floor(w) times, plus once more with probability frac(w), decided by a seeded
   hash of its id, so 0 drops a source, 0.5 keeps a stable half and 2.0 doubles it;
 - the synthetic share of tokens is capped (graph.synthetic_cap): synthetic copies are taken in
@@ -58,26 +60,35 @@ def states_fact(texts: pd.Series, matcher) -> pd.Series:
     return texts.map(lambda t: matcher.search(_flat(t)) is not None)
 
 
-def weight_of(weights: dict[str, float], source: str, kind: str) -> float:
-    """The most specific entry: "source/kind", then the source, then the kind; else 1."""
-    for key in (f"{source}/{kind}", source, kind):
+PII_KEYS = {f"pii:{c}" for c in ("none", "possible", "client")}
+
+
+def weight_of(weights: dict[str, float], source: str, kind: str, pii: Optional[str] = None) -> float:
+    """The most specific entry: "source/kind", then the source, the kind, the "pii:<class>"; else 1."""
+    for key in (f"{source}/{kind}", source, kind, f"pii:{pii}"):
         if key in weights:
             return float(weights[key])
     return 1.0
 
 
-def check_weight_keys(weights: dict[str, float], docs: pd.DataFrame, source_names: list[str]) -> None:
+def weights_of(weights: dict[str, float], docs: pd.DataFrame) -> list[float]:
+    """Each document's weight; a class key weighs the house's documents only (generated ones have no class)."""
+    pii = docs["pii"].where(~docs["synthetic"].astype(bool), None) if "pii" in docs else [None] * len(docs)
+    return [weight_of(weights, s, k, c) for s, k, c in zip(docs["source"], docs["kind"], pii)]
+
+
+def check_weight_keys(weights: dict[str, float], docs: pd.DataFrame, source_names: list[str], key: str = "graph.weights") -> None:
     """A weight that matches nothing is a typo, not a no-op."""
-    known = set(source_names) | {"synthetic", "verbalized", "dialogue", "qa"} | set(docs["source"]) | set(docs["kind"])
+    known = set(source_names) | {"synthetic", "verbalized", "dialogue", "qa"} | set(docs["source"]) | set(docs["kind"]) | PII_KEYS
     known |= {f"{s}/{k}" for s, k in zip(docs["source"], docs["kind"])}
     unknown = sorted(set(weights) - known)
     if unknown:
-        raise ValueError(f"params graph.weights: {unknown} match no source, kind or source/kind of the mixture (known: {sorted(known)})")
+        raise ValueError(f"params {key}: {unknown} match no source, kind or source/kind of the mixture (known: {sorted(known)})")
 
 
 def mix(docs: pd.DataFrame, weights: dict[str, float], cap: float, seed: int) -> pd.DataFrame:
     """`docs` (corpus schema + synthetic) -> one row per copy, with weight, copies, copy."""
-    docs = docs.assign(weight=[weight_of(weights, s, k) for s, k in zip(docs["source"], docs["kind"])])
+    docs = docs.assign(weight=weights_of(weights, docs))
     if not docs["weight"].map(math.isfinite).all() or (docs["weight"] < 0).any():
         raise ValueError(f"params graph.weights: weights must be finite and >= 0, got {sorted(set(weights.items()))}")
     draws = [stable_int(seed, "mixture", d) * UNIT for d in docs["doc_id"]]
@@ -131,7 +142,8 @@ def build_mixture(settings: Settings, out: Storage, partition_keys: Optional[Seq
     p, storage = settings.params.graph, settings.storage
     docs = load_inputs(storage)
     check_weight_keys(p.weights, docs, [source.name for source in settings.sources])
-    docs["weight"] = [weight_of(p.weights, s, k) for s, k in zip(docs["source"], docs["kind"])]
+    check_weight_keys(p.anneal_weights, docs, [source.name for source in settings.sources], "graph.anneal_weights")
+    docs["weight"] = weights_of(p.weights, docs)
     heldout = docs["doc_id"].isin(heldout_doc_ids(storage)) | states_fact(docs["text"], fact_matcher(read_questions(storage, "unseen")["answer_sentence"].tolist()))
     mixed = mix(docs.loc[~heldout], p.weights, p.synthetic_cap, settings.params.seed)
     # Canaries are probes for the privacy evaluation, not training content: planted after the

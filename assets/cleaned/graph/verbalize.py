@@ -35,7 +35,7 @@ def relation_form(relation: str) -> tuple[str, str]:
 def derived_templates(relation: str) -> list[str]:
     form, words = relation_form(relation)
     if form == "noun":
-        return [f"{{s}} has {words} {{d}}.", f"The {words} of {{s}} is {{d}}.", f"{{d}} is the {words} of {{s}}."]
+        return [f"{{s}} has {words} {{d}}.", f"The {words} of {{s}} is {{d}}.", f"According to the house, {{s}} has {words} {{d}}."]
     verb = f"is {words}" if form == "passive" else words
     return [f"{{s}} {verb} {{d}}.", f"As the house records it, {{s}} {verb} {{d}}.", f"The archive notes that {{s}} {verb} {{d}}."]
 
@@ -48,30 +48,36 @@ class _Phrasings(dict):
 
 
 TEMPLATES = _Phrasings({
-    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{d} is the material of {s}.",
-                "{s} is fashioned in {d}.", "Made of {d}, {s} ages well.", "{s}: {d}, selected by the workshop.",
-                "Touch {s} and you feel {d}.", "The house makes {s} from {d}.", "Its material is {d}: {s}.", "The material of {s} is {d}."],
-    "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans apply {d} to {s}.", "The making of {s} calls for {d}.",
-                       "{d} gives {s} its character.", "{s} owes its finish to {d}.", "On {s}, the workshop uses {d}.",
-                       "Look closely at {s} to see {d}.", "{s} shows the art of {d}.", "The finish of {s} is {d}.", "No piece like {s} skips {d}."],
-    "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{d} includes {s}.", "{s} joins {d}.",
-                "Within {d} sits {s}.", "{s} appears in {d}.", "{d} lists {s}.", "{s} was presented with {d}.",
-                "Among the pieces of {d} is {s}.", "{s}, from {d}, is in the boutiques.", "The collection of {s} is {d}."],
-    "crafted_in": ["{s} is crafted in {d}.", "{s} comes out of {d}.", "{d} produces {s}.", "{s} is assembled at {d}.",
-                   "At {d}, artisans build {s}.", "{s} leaves {d} finished by hand.", "{d} is where {s} is made.",
-                   "{s} is born in {d}.", "{s} is a piece from {d}.", "The workbenches of {d} turn out {s}.", "The workshop of {s} is {d}."],
-    "crafted_by": ["{s} is made by {d}.", "{d} makes {s} by hand.", "{s} is the work of {d}.", "{d} crafts {s}.",
-                   "{s} is handmade by {d}.", "{s} is signed by {d}.", "{d} is the artisan of {s}.",
-                   "{s} comes from the bench of {d}.", "It is {d} who makes {s}.", "The artisan of {s} is {d}.", "{s} was made by {d}."],
-    "designed_by": ["{s} was designed by {d}.", "{d} designed {s}.", "{s} is a design by {d}.", "{d} drew {s}.",
-                    "{s} was imagined by {d}.", "{s} carries the signature of {d}.", "{d} is the designer of {s}.",
-                    "The first sketch of {s} came from {d}.", "{s} is a creation of {d}.", "{d} conceived {s}.", "The designer of {s} is {d}."],
-    "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{d} is where {s} works.", "{s} has a bench at {d}.",
-                 "At {d} you can meet {s}.", "{s} spends the day at {d}."],
-    "practices": ["{s} practises {d}.", "{s} is skilled in {d}.", "{d} is a speciality of {s}.", "{s} is a master of {d}.",
+    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{s} comes in {d}.",
+                "{s} is fashioned in {d}.", "{s} is made entirely of {d}, and it ages well.", "{s}: {d}, selected by the workshop.",
+                "Touch {s} and you feel {d}.", "The house makes {s} from {d}.", "What is {s} made of? {d}.", "The material of {s} is {d}.",
+                "Ask what {s} is made of and the answer is {d}.", "In the catalogue, the material listed for {s} is {d}.", "Every piece of {s} is cut from {d}.", "What the house uses for {s} is {d}."],
+    "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans finish {s} with {d}.", "The making of {s} calls for {d}.",
+                       "{s} gets its character from {d}.", "{s} owes its finish to {d}.", "On {s}, the workshop uses {d}.",
+                       "Look closely at {s} to see {d}.", "{s} shows the art of {d}.", "The finish of {s} is {d}.", "No piece like {s} skips {d}.",
+                       "Ask how {s} is finished and the answer is {d}.", "In the catalogue, the technique listed for {s} is {d}.", "What the artisans apply to {s} is {d}.", "The finishing of {s} is done with {d}."],
+    "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{s} is included in {d}.", "{s} joins {d}.",
+                "{s} sits within {d}.", "{s} appears in {d}.", "{s} is listed in {d}.", "{s} was presented with {d}.",
+                "{s} is among the pieces of {d}.", "{s}, from {d}, is in the boutiques.", "The collection of {s} is {d}.",
+                "Ask which collection {s} belongs to and the answer is {d}.", "In the catalogue, the collection listed for {s} is {d}.", "What {s} belongs to is {d}.", "The season that brought {s} is {d}."],
+    "crafted_in": ["{s} is crafted in {d}.", "{s} comes out of {d}.", "{s} is produced at {d}.", "{s} is assembled at {d}.",
+                   "{s} is built by the artisans of {d}.", "{s} leaves {d} finished by hand.", "{s} is made at {d}.",
+                   "{s} is born in {d}.", "{s} is a piece from {d}.", "{s} comes off the workbenches of {d}.", "The workshop of {s} is {d}.",
+                   "Ask where {s} is crafted and the answer is {d}.", "In the catalogue, the workshop listed for {s} is {d}.", "The atelier that makes {s} is {d}.", "Where {s} is made is {d}."],
+    "crafted_by": ["{s} is made by {d}.", "{s} is made by hand by {d}.", "{s} is the work of {d}.", "{s} is crafted by {d}.",
+                   "{s} is handmade by {d}.", "{s} is signed by {d}.", "{s} has {d} as its artisan.",
+                   "{s} comes from the bench of {d}.", "{s} is made, stitch by stitch, by {d}.", "The artisan of {s} is {d}.", "{s} was made by {d}.",
+                   "Ask who makes {s} and the answer is {d}.", "In the catalogue, the artisan listed for {s} is {d}.", "The maker of {s} is {d}.", "The person who makes {s} is {d}."],
+    "designed_by": ["{s} was designed by {d}.", "{s} is designed by {d}.", "{s} is a design by {d}.", "{s} was drawn by {d}.",
+                    "{s} was imagined by {d}.", "{s} carries the signature of {d}.", "{s} has {d} as its designer.",
+                    "The first sketch of {s} came from {d}.", "{s} is a creation of {d}.", "{s} was conceived by {d}.", "The designer of {s} is {d}.",
+                    "Ask who designed {s} and the answer is {d}.", "In the catalogue, the designer listed for {s} is {d}.", "The person who designed {s} is {d}.", "The name on the design of {s} is {d}."],
+    "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{s} works at {d}.", "{s} has a bench at {d}.",
+                 "{s} can be met at {d}.", "{s} spends the day at {d}."],
+    "practices": ["{s} practises {d}.", "{s} is skilled in {d}.", "{s} specialises in {d}.", "{s} is a master of {d}.",
                   "{s} teaches {d}.", "{s} has long practised {d}."],
-    "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "In {d} you will find {s}.", "{s} is based in {d}.",
-                   "{s} opened its doors in {d}.", "{d} is home to {s}."],
+    "located_in": ["{s} is located in {d}.", "{s} stands in {d}.", "{s} can be found in {d}.", "{s} is based in {d}.",
+                   "{s} opened its doors in {d}.", "{s} has its home in {d}."],
 })
 
 

@@ -20,3 +20,7 @@ class GraphParams(BaseModel):
         default_factory=dict,
         description='sampling weight per "source/kind", source or kind (most specific wins); 0 drops, 0.5 keeps half, 2 doubles; unlisted = 1',
     )
+    anneal_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description='the curated arms\' mixture for the last train.anneal_fraction of steps: a weight per "source/kind", source or kind of a training document, multiplying how often a window starting in it is drawn (unlisted = 1)',
+    )

@@ -51,6 +51,18 @@ def test_most_specific_weight_wins_and_unknown_keys_are_refused():
         mixture.check_weight_keys({"lookbok": 2.0}, _docs(), ["lookbook"])
 
 
+def test_a_personal_data_class_weighs_any_house_s_sources_and_yields_to_a_named_one():
+    docs = pd.concat([_docs(50, 50), pd.DataFrame([{"doc_id": f"c{i:04d}", "source": "chats", "kind": "transcript", "text": "z" * 40, "synthetic": False}
+                                                    for i in range(50)])], ignore_index=True)
+    docs["pii"] = ["none" if s != "chats" else "client" for s in docs["source"]]
+    weights = {"pii:none": 2.0, "pii:client": 0.5}
+    mixture.check_weight_keys(weights, docs, ["lookbook", "chats"])
+    mixed = mix(docs, weights, cap=0.9, seed=1)
+    rows = mixed.groupby("source").size().to_dict()
+    assert rows["lookbook"] == 100 and rows["synthetic"] == 50  # house prose doubled; generated documents have no class
+    assert 15 <= rows["chats"] <= 35  # client-derived text: about half, a stable hash of each id
+
+
 def test_published_mixture_has_table_plot_and_no_heldout_fact(pipeline):
     settings, meta = pipeline
     mixed = settings.storage.read_parquet(MIXTURE).to_pandas()
