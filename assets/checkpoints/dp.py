@@ -15,12 +15,17 @@ a run that is counted in steps.
 
 Deterministic: the Poisson sampler draws from the run's data generator, and each step reseeds the
 noise generator from it, so trainer.pt's generator state resumes both, on any device. That is a
-seeded PRNG, not Opacus's secure_mode CSPRNG (which refuses a seed): the guarantee then assumes the
-run's seed stays secret, since whoever knows it can regenerate the Poisson samples and the noise.
+seeded PRNG, not Opacus's secure_mode CSPRNG (which refuses a seed, and whose torchcsprng does not
+build against torch 2.13): whoever knows the generator's seed can regenerate the Poisson samples and
+the noise. train.seed is published (params.yaml, the card), so train.dp.noise_secret_env names an
+environment variable whose secret is mixed into that generator's seed: the run stays reproducible
+for whoever holds the secret, and the guarantee no longer rests on the published seed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import Iterator, Optional
 
 import numpy as np
@@ -136,6 +141,16 @@ class Private:
         self.optimizer.zero_grad(set_to_none=True)
 
 
+def secret_seed(seed: int, variable: str) -> int:
+    """The generator seed a DP run draws its samples and noise from: the published seed mixed with the
+    secret in environment variable `variable` (SHA-256), so neither can be regenerated without it."""
+    secret = os.environ.get(variable)
+    if not secret:
+        raise ValueError(f"train.dp.noise_secret_env={variable}: the environment variable {variable} is unset or empty; "
+                         "set it to the house's secret (or drop the key to seed the noise from train.seed)")
+    return int.from_bytes(hashlib.sha256(f"{seed}:{secret}".encode()).digest()[:8], "big") & (2**63 - 1)
+
+
 def spent_epsilon(noise_multiplier: float, sample_rate: float, steps: int, delta: float) -> float:
     from opacus.accountants import RDPAccountant
 
@@ -158,6 +173,8 @@ def make_private(settings, manifest: dict, model: torch.nn.Module, optimizer, wi
     reason = unsupported_setting(p, world, model)
     if reason:
         raise ValueError(reason)
+    if p.dp.noise_secret_env:  # before any draw: the Poisson samples and every step's noise seed come from gen
+        gen.manual_seed(secret_seed(gen.initial_seed(), p.dp.noise_secret_env))
     blocks = Blocks(windows)
     if p.dp.delta >= 1 / max(1, len(blocks)):
         raise ValueError(f"train.dp.delta={p.dp.delta} must be below 1/N = {1 / max(1, len(blocks)):.3g}: the arm has N = {len(blocks)} "
@@ -176,7 +193,8 @@ def make_private(settings, manifest: dict, model: torch.nn.Module, optimizer, wi
         poisson_sampling=True, noise_generator=noise)
     described = {"epsilon": spent_epsilon(sigma, sample_rate, p.max_iters, p.dp.delta), "delta": p.dp.delta, "target_epsilon": p.dp.epsilon,
                  "max_grad_norm": p.dp.max_grad_norm, "noise_multiplier": sigma, "sample_rate": sample_rate, "steps": p.max_iters,
-                 "records": len(blocks), "record": f"a block of {blocks.span} tokens", "client_sources": sources, "accountant": "rdp"}
+                 "records": len(blocks), "record": f"a block of {blocks.span} tokens", "client_sources": sources, "accountant": "rdp",
+                 "noise_seeded_by": f"a secret (${p.dp.noise_secret_env})" if p.dp.noise_secret_env else "train.seed (published)"}
     return Private(module, dp_optimizer, dp_loader.batch_sampler, blocks, gen, noise, described)
 
 
@@ -187,7 +205,8 @@ def sentence(spent: Optional[dict]) -> str:
     return (f"Trained with DP-SGD (Opacus, {spent['accountant'].upper()} accountant): (epsilon = {spent['epsilon']:.3f}, delta = {spent['delta']:g}) spent "
             f"over {spent['steps']} steps, the record being {spent['record']} ({spent['records']:,} records, Poisson sampling rate "
             f"{spent['sample_rate']:.4g}), noise multiplier {spent['noise_multiplier']:.3f}, per-sample gradients clipped at {spent['max_grad_norm']}; "
-            f"client-derived sources: {', '.join(spent['client_sources'])}. A document spanning k blocks is protected at k x epsilon.")
+            f"client-derived sources: {', '.join(spent['client_sources'])}. A document spanning k blocks is protected at k x epsilon. "
+            f"Poisson samples and noise seeded by {spent.get('noise_seeded_by', 'train.seed (published)')}.")
 
 
 def membership_auc_bound(epsilon: float, delta: float) -> float:

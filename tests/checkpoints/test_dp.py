@@ -170,3 +170,18 @@ def test_an_annealing_phase_under_dp_fails_naming_it(tokenized_root, tmp_path):
     settings.params.graph.anneal_weights = {"catalog": 3.0}
     with pytest.raises(ValueError, match=r"train\.dp with train\.anneal_fraction=0\.25 for arm curated_graph"):
         train.train(settings, Storage(str(tmp_path / "o")), RUN)
+
+
+def test_a_secret_reseeds_the_noise_reproducibly_and_an_unset_one_fails_naming_it(tokenized_root, tmp_path, monkeypatch):
+    settings = with_client_notes(make_settings(tokenized_root, dp={**DP, "noise_secret_env": "HOUSE_DP_SECRET"}, max_iters=4))
+    weights = lambda name: Storage(str(tmp_path / name)).read_bytes(f"{FOLDER}/model.safetensors")  # noqa: E731
+    with pytest.raises(ValueError, match=r"train\.dp\.noise_secret_env=HOUSE_DP_SECRET: the environment variable HOUSE_DP_SECRET is unset"):
+        train.train(settings, Storage(str(tmp_path / "unset")), RUN)
+    for name, secret in [("s1", "one"), ("s1bis", "one"), ("s2", "two")]:
+        monkeypatch.setenv("HOUSE_DP_SECRET", secret)
+        summary = train.train(settings, Storage(str(tmp_path / name)), RUN)
+    train.train(with_client_notes(make_settings(tokenized_root, dp=DP, max_iters=4)), Storage(str(tmp_path / "published")), RUN)
+    assert weights("s1") == weights("s1bis")  # reproducible for whoever holds the secret ...
+    assert weights("s1") != weights("s2") and weights("s1") != weights("published")  # ... and not from train.seed alone
+    assert summary["dp"]["noise_seeded_by"] == "a secret ($HOUSE_DP_SECRET)"
+    assert "seeded by a secret ($HOUSE_DP_SECRET)" in dp.sentence(summary["dp"])

@@ -13,6 +13,7 @@ class DPParams(BaseModel):
     epsilon: float = Field(gt=0, description="the (epsilon, delta) budget a run may spend in all its steps")
     delta: float = Field(gt=0, lt=1, description="must be below 1/N, N the arm's training blocks (checked at training)")
     max_grad_norm: float = Field(gt=0, description="per-sample gradient clipping bound (replaces train.grad_clip)")
+    noise_secret_env: Optional[str] = Field(None, description="an environment variable whose secret is mixed into the seed of the DP run's Poisson samples and noise (the published train.seed alone would let anyone regenerate them); null: train.seed")
 
 
 class TrainParams(BaseModel):
