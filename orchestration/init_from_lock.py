@@ -10,11 +10,11 @@ when the base changed. With no `train.init_from` the lock says so and never chan
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 from assets.core.settings import ConfigError, load_settings
+from orchestration.lock import write_lock
 
 LOCK = Path("data/init_from.lock.json")
 
@@ -40,12 +40,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(lock, indent=2, sort_keys=True) + "\n"
-    if not LOCK.exists() or LOCK.read_text() != text:
-        LOCK.parent.mkdir(parents=True, exist_ok=True)
-        temp = LOCK.with_suffix(".tmp")
-        temp.write_text(text)
-        temp.replace(LOCK)
+    write_lock(LOCK, lock)
     print(f"{LOCK}: {lock['init_from'] or 'no train.init_from'} ({len(lock['files'])} files)")
     return 0
 

@@ -18,6 +18,17 @@ from assets.raw.fingerprint import source_fingerprint
 LOCK = Path("data/sources.lock.json")
 
 
+def write_lock(path: Path, lock: dict) -> None:
+    """Write `lock` as canonical JSON, atomically, and only when it changed: an unchanged file keeps
+    its mtime, so an always-run DVC stage leaves what depends on it standing."""
+    text = json.dumps(lock, indent=2, sort_keys=True) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp")
+        temp.write_text(text)
+        temp.replace(path)
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -28,12 +39,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(lock, indent=2, sort_keys=True) + "\n"
-    if not LOCK.exists() or LOCK.read_text() != text:
-        LOCK.parent.mkdir(parents=True, exist_ok=True)
-        temp = LOCK.with_suffix(".tmp")
-        temp.write_text(text)
-        temp.replace(LOCK)
+    write_lock(LOCK, lock)
     print(f"{LOCK}: {len(lock['sources'])} sources")
     return 0
 
