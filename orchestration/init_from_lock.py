@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from assets.core.settings import ConfigError, load_settings
-from orchestration.lock import write_lock
+from orchestration.lockfile import write_lock
 
 LOCK = Path("data/init_from.lock.json")
 

@@ -8,25 +8,14 @@ stage depends on it, so `dvc repro` re-ingests exactly when an input changed and
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 from assets.core.settings import ConfigError, load_settings
 from assets.raw.fingerprint import source_fingerprint
+from orchestration.lockfile import write_lock
 
 LOCK = Path("data/sources.lock.json")
-
-
-def write_lock(path: Path, lock: dict) -> None:
-    """Write `lock` as canonical JSON, atomically, and only when it changed: an unchanged file keeps
-    its mtime, so an always-run DVC stage leaves what depends on it standing."""
-    text = json.dumps(lock, indent=2, sort_keys=True) + "\n"
-    if not path.exists() or path.read_text() != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(text)
-        temp.replace(path)
 
 
 def main() -> int:

@@ -158,14 +158,14 @@ def test_the_finetuned_arm_is_gated_on_the_share_of_its_start(chain):
     assert not gx.validate("checkpoints_finetuned", stuck, defaults).success
 
 
-def test_without_a_finetuned_arm_its_gate_table_is_empty_and_passes(tokenized_root, tmp_path):
+def test_without_a_finetuned_arm_its_gate_has_no_table(tokenized_root, tmp_path):
     from tests.checkpoints.conftest import make_settings
 
     settings, out = make_settings(tokenized_root, max_iters=10, checkpoint_interval=10), Storage(str(tmp_path / "out"))
     build_checkpoints(settings, out, ["curated_graph-s0"])
     tables = train.gate_tables(out, settings, ["curated_graph-s0"])
-    assert tables["checkpoints_finetuned"].empty and list(tables["checkpoints_summary"]["run"]) == ["curated_graph-s0"]
-    assert gx.validate("checkpoints_finetuned", tables["checkpoints_finetuned"], {"min_finetune_loss_drop_share": 0.05}).success
+    # no suite runs on no rows (it would pass vacuously); the from-scratch run keeps its own
+    assert "checkpoints_finetuned" not in tables and list(tables["checkpoints_summary"]["run"]) == ["curated_graph-s0"]
 
 
 def test_the_export_is_the_finetuned_model_with_the_base_tokenizer(chain):
