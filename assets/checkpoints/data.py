@@ -17,14 +17,10 @@ import numpy as np
 import torch
 
 from assets.cleaned.graph.mixture import weight_of
+from assets.cleaned.graph.synthetic import synthetic_kind
 from assets.cleaned.paths import RAW_RECIPE
 from assets.core.storage import Storage
 from assets.tokenized.arms import ARMS
-
-
-def document_kind(uri: Optional[str]) -> str:
-    """The kind a synthetic document's uri names (synthetic://<kind>/...), else ""."""
-    return uri.split("/")[2] if uri and uri.startswith("synthetic://") else ""
 
 
 class TokenWindows:
@@ -60,7 +56,7 @@ class TokenWindows:
         spans, span_weights, carried = [], [], 1.0
         for s, shard in enumerate(self.entries):
             docs = self.storage.read_parquet(f"{ARMS[self.arm].shards}/{shard['docs']}", columns=["source", "uri", "offset"]).to_pandas()
-            weight = [weight_of(weights, src, document_kind(uri), pii.get(src)) for src, uri in zip(docs["source"], docs["uri"])]
+            weight = [weight_of(weights, src, synthetic_kind(uri), pii.get(src)) for src, uri in zip(docs["source"], docs["uri"])]
             # a shard's first tokens may end the previous shard's last document: they keep its weight
             offsets = np.concatenate([[0], docs["offset"].to_numpy(np.int64)])
             weight = [carried] + weight

@@ -26,12 +26,22 @@ SOURCE = "synthetic"
 SYNTHETIC_SCHEMA = CORPUS_SCHEMA.append(pa.field("synthetic", pa.bool_())).append(pa.field("provenance", pa.list_(pa.string())))
 
 
+def synthetic_uri(kind: str, key: str) -> str:
+    """A generated document's uri: its kind (verbalized, dialogue, qa) is read back by synthetic_kind."""
+    return f"synthetic://{kind}/{key}"
+
+
+def synthetic_kind(uri: Optional[str]) -> str:
+    """The kind a generated document's uri names, else "" (a house document)."""
+    return uri.split("/")[2] if uri and uri.startswith("synthetic://") else ""
+
+
 def _rows(kind: str, docs: list[dict]) -> list[dict]:
     return [
         {
             "doc_id": hashlib.sha256(f"{SOURCE}\x00{kind}\x00{d['key']}\x00{d['text']}".encode("utf-8")).hexdigest()[:32],
             "source": SOURCE, "kind": kind, "text": d["text"], "lang": "en", "rights": "train", "pii": "none",
-            "client_id": None, "uri": f"synthetic://{kind}/{d['key']}", "line": None, "synthetic": True,
+            "client_id": None, "uri": synthetic_uri(kind, d['key']), "line": None, "synthetic": True,
             "provenance": d["provenance"],
         }
         for d in docs
