@@ -80,8 +80,8 @@ def markdown(result: dict) -> str:
               for t in result["targets"]]
     sets = result.get("heldout_sets", {})
     lines += ["", f"Held-out bits per byte (the headline): {sets.get('heldout', 0)} held-out documents that no arm trained a near copy of, in the house's "
-              f"languages, not labelled low quality; scored apart: {sets.get('contaminated', 0)} near copies, {sets.get('out_of_scope', 0)} in other "
-              f"languages, {sets.get('low_quality', 0)} labelled low quality (all together: the last column)."]
+              f"languages, not judged low quality by the house (experts' labels, its document filters); scored apart: {sets.get('contaminated', 0)} near copies, {sets.get('out_of_scope', 0)} in other "
+              f"languages, {sets.get('low_quality', 0)} judged low quality (all together: the last column)."]
     lines += ["", "| arm | known acc | known exact match | unseen acc | held-out bpb | every held-out document, bpb |", "|---|---|---|---|---|---|"]
     ci = lambda a, k: f"{m[a][k]:.3f} [{m[a][k + '_lo']:.3f}, {m[a][k + '_hi']:.3f}]" if k in m.get(a, {}) else ""  # noqa: E731
     lines += [f"| {a} | {ci(a, 'known_acc')} | {ci(a, 'known_exact_match')} | {ci(a, 'unseen_acc')} | {ci(a, 'bits_per_byte')} | {ci(a, 'all_heldout_bits_per_byte')} |"

@@ -3,8 +3,9 @@ boundaries, so every checkpoint sees exactly the same bytes):
 
 - `heldout`: the documents held out per source before curation (cleaned/evalsets), never trained
   on by any arm: the headline bits per byte;
-- `low_quality`: the held-out documents the house's experts labelled low quality (spam, empty
-  marketing copy), scored apart: how much of its junk a model reproduces, not the headline;
+- `low_quality`: the held-out documents the house judges low quality (its experts' labels and
+  its own document filters, cleaned/evalsets: spam, empty marketing copy, error pages), scored
+  apart: how much of its junk a model reproduces, not the headline;
 - `contaminated`: held-out documents some arm trained a near copy of (at least
   privacy.decontamination_heldout_overlap of their word 13-grams in its training documents,
   Llama 2's rule): not independent of that arm, so scored apart (on the sample, a templated spam
@@ -47,7 +48,7 @@ def _capped(docs: pd.DataFrame, per_source: int) -> pd.DataFrame:
 
 def independent_texts(storage: Storage, per_source: int) -> pd.DataFrame:
     """set (heldout | low_quality | eval_only), doc_id, source, text; a document in both sets counts
-    as held-out; `low_quality`: held-out documents the house's experts labelled low quality."""
+    as held-out; `low_quality`: held-out documents the house judges low quality."""
     if not storage.parquet_files(HELDOUT_DOCS):
         raise FileNotFoundError(f"{storage.url(HELDOUT_DOCS)}: no held-out documents (the cleaned stage's evalsets write them)")
     heldout = storage.read_parquet(HELDOUT_DOCS, columns=["doc_id", "source", "text"]).to_pandas()

@@ -53,7 +53,7 @@ HELDOUT_SETS = ("heldout", "low_quality", "contaminated", "out_of_scope")  # ass
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
 FIGURE_NAMES = {  # how the report's tables name metrics.json's figures
     "bits_per_byte": "held-out bits per byte (headline; lower is better)",
-    "low_quality_bits_per_byte": "held-out documents the house labelled low quality, bits per byte (not the headline)",
+    "low_quality_bits_per_byte": "held-out documents the house judges low quality (its experts' labels, its document filters), bits per byte (not the headline)",
     "contaminated_bits_per_byte": "held-out documents some arm trained a near copy of, bits per byte (not the headline)",
     "out_of_scope_bits_per_byte": "held-out documents in a language the house does not write, bits per byte (not the headline)",
     "all_heldout_bits_per_byte": "every held-out document, bits per byte (the headline's set with the three above)",
@@ -297,8 +297,8 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Knowledge questions per relation (acc, mean over seeds)", qa_intro + html.table(by_relation)),
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
         ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows) + html.paragraph(
-            f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were labelled low quality by the house's experts (spam, empty "
-            f"marketing copy), {metrics['heldout']['documents_by_set'].get('contaminated', 0)} had a near copy in some arm's training documents "
+            f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were judged low quality by the house: its experts' labels or its own "
+            f"document filters (spam, empty marketing copy, error pages), {metrics['heldout']['documents_by_set'].get('contaminated', 0)} had a near copy in some arm's training documents "
             f"(at least {metrics['heldout'].get('contamination_overlap', 0.8):.0%} of their 13-grams) and {metrics['heldout']['documents_by_set'].get('out_of_scope', 0)} are in a "
             "language the house does not write: each is scored apart, not in the headline bits per byte; every held-out document together is "
             "'every held-out document, bits per byte'.")),
@@ -364,7 +364,9 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     redaction = pd.DataFrame([{"type": r["type"], "planted": r["n"], "leaked": r["leaked"], "recall": r["rate"], "target": r["target"],
                                "shortfall": round(r["target"] - r["rate"], 6)} for r in audit.get("redaction", [])],
                              columns=["type", "planted", "leaked", "recall", "target", "shortfall"])
-    default = pd.DataFrame([{"arm": DEFAULT, "bits_per_byte": metrics[DEFAULT]["bits_per_byte"]}] if DEFAULT in metrics else [], columns=["arm", "bits_per_byte"])
+    # the sanity bound (max_bpb) on the headline set, or on every held-out document when the headline set is empty (the verdict says so)
+    default = pd.DataFrame([{"arm": DEFAULT, "bits_per_byte": metrics[DEFAULT].get("bits_per_byte", metrics[DEFAULT].get("all_heldout_bits_per_byte"))}]
+                           if DEFAULT in metrics else [], columns=["arm", "bits_per_byte"])
     sources = pd.DataFrame([{"arm": a, "source": s, "bits_per_byte": v} for a in ARMS if a in metrics for s, v in metrics[a]["bits_per_byte_by_source"].items()],
                            columns=["arm", "source", "bits_per_byte"])
     verdict_table = pd.DataFrame([{"finding": f["finding"], "holds": f["holds"], "blocks": f["blocks"]} for f in metrics["verdict"]["findings"]],

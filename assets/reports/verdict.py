@@ -13,6 +13,10 @@ from typing import Optional
 from assets.tokenized.arms import BASELINE, DEFAULT, label
 
 
+NO_HEADLINE_WORDS = ("no held-out document is left for the headline (each is a near copy of some arm's training text, in a language "
+                     "the house does not write, or judged low quality by the house, and is scored apart)")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -51,9 +55,9 @@ def findings(metrics: dict, differences: dict, chance: float, max_bpb_vs_raw: fl
         if "known_acc" in d:
             add(f"known_lead_over_{other}", d["known_acc"]["lo"] > 0, f"{cg} answers more known questions than {label(other)}",
                 f"lead {_points(d['known_acc'])}", gated)
-        b = d["bits_per_byte"]
-        add(f"bpb_below_{other}", b["hi"] < max_bpb_vs_raw, f"{cg} has lower held-out bits per byte than {label(other)}",
-            f"difference {b['mean']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}]", gated)
+        b = d.get("bits_per_byte")
+        add(f"bpb_below_{other}", b is not None and b["hi"] < max_bpb_vs_raw, f"{cg} has lower held-out bits per byte than {label(other)}",
+            f"difference {b['mean']:+.3f} [{b['lo']:+.3f}, {b['hi']:+.3f}]" if b else NO_HEADLINE_WORDS, gated)
         if "all_heldout_bits_per_byte" in d:  # the documents scored apart too (junk, near copies, other languages): reported, not gated
             b = d["all_heldout_bits_per_byte"]
             add(f"all_heldout_bpb_below_{other}", b["hi"] < max_bpb_vs_raw, f"{cg} has lower bits per byte than {label(other)} on every held-out document",
@@ -78,9 +82,12 @@ def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optiona
         parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT and "known_acc" in metrics[a]]
     else:
         parts = [f"{start} was asked no catalog question (no source maps a catalog onto the graph)"]
-    text = ", ".join(parts) + f"; held-out bits per byte {_ci(m, 'bits_per_byte')}"
-    if BASELINE in metrics:
-        text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"
+    if "bits_per_byte" in m:
+        text = ", ".join(parts) + f"; held-out bits per byte {_ci(m, 'bits_per_byte')}"
+        if "bits_per_byte" in metrics.get(BASELINE, {}):
+            text += f" vs {label(BASELINE)} {_ci(metrics[BASELINE], 'bits_per_byte')}"
+    else:
+        text = ", ".join(parts) + f"; no headline bits per byte: {NO_HEADLINE_WORDS}"
     if "all_heldout_bits_per_byte" in m and "all_heldout_bits_per_byte" in metrics.get(BASELINE, {}):
         text += (f" (lower is better; every held-out document, junk, near copies and other languages included: "
                  f"{m['all_heldout_bits_per_byte']:.3f} vs {metrics[BASELINE]['all_heldout_bits_per_byte']:.3f}).")

@@ -162,3 +162,29 @@ def test_a_house_without_catalog_or_ground_truth_still_gets_its_report(world, tm
     assert metrics["qa"] == {} and all(e["prompts"] == 0 for e in metrics["privacy"]["extraction"].values())
     page = out.read_text(report.REPORT)
     assert report.NO_QUESTIONS_WORDS in page and "no known client value" in page
+
+
+def test_a_house_with_no_headline_held_out_document_still_gets_its_report(world, tmp_path):
+    """Every held-out document judged low quality: no headline bits per byte. The report is still
+    written; the verdict says why in words, the bits-per-byte finding is not shown, and the sanity
+    bound reads every held-out document instead."""
+    import html
+
+    from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_LOW
+    from assets.reports.verdict import NO_HEADLINE_WORDS
+
+    root, settings = world
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    storage = Storage(str(copy))
+    ids = storage.read_parquet(HELDOUT_DOCS, columns=["doc_id"]).column("doc_id").to_pylist()
+    storage.write_json(HELDOUT_LOW, {d: "gopher_quality.gopher_short_doc" for d in ids})
+    out = Storage(str(tmp_path / "out"))
+    metrics = report.build_reports(moved(settings, copy), out)
+    assert "bits_per_byte" not in metrics["curated_graph"] and "all_heldout_bits_per_byte" in metrics["curated_graph"]
+    assert NO_HEADLINE_WORDS in metrics["verdict"]["sentence"]
+    bpb = next(f for f in metrics["verdict"]["findings"] if f["finding"] == "bpb_below_raw")
+    assert bpb["holds"] is False and bpb["evidence"] == NO_HEADLINE_WORDS
+    assert html.escape(NO_HEADLINE_WORDS) in out.read_text(report.REPORT)
+    sanity = report.gate_tables(out, settings)["reports_metrics"]
+    assert sanity["bits_per_byte"].tolist() == [metrics["curated_graph"]["all_heldout_bits_per_byte"]]

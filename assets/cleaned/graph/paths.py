@@ -14,7 +14,7 @@ QA = f"{EVALSETS}/qa"  # cloze questions: known facts in held-out phrasings, uns
 QUESTIONS = f"{QA}/questions.parquet"
 HELDOUT_DOCS = f"{EVALSETS}/heldout"  # documents held out per source for bits per byte, never trained on
 HELDOUT_SOURCES = f"{EVALSETS}/heldout_sources.json"  # per source: eligible, held out, why none
-HELDOUT_LOW = f"{EVALSETS}/heldout_low_quality.json"  # held-out doc ids the house's experts labelled low quality
+HELDOUT_LOW = f"{EVALSETS}/heldout_low_quality.json"  # held-out doc id -> why the house judges it low quality (expert label, document filter)
 
 MIXTURE_TABLE = f"{MIXTURE}/mixture.json"
 MIXTURE_PLOT = f"{MIXTURE}/mixture.png"
