@@ -57,6 +57,9 @@ def test_train_against_nanogpt(python, tmp_path):
     if nanogpt:
         assert report["nanogpt"][0]["tokens_per_second"] > 0 and report["tokens_per_second_ratio"]["median"] > 0
         assert len(report["nanogpt_commit"]) == 40
+        # both final models scored by the one evaluator, beside each side's own estimate
+        assert math.isfinite(report["nanogpt"][0]["val_bpb"]) and math.isfinite(report["nanogpt"][0]["val_bpb_own_estimate"])
+        assert report["val_bpb"]["ours_minus_nanogpt"]["rounds"][0] == round(stage["val_bpb"] - report["nanogpt"][0]["val_bpb"], 4)
     else:
         assert "no --nanogpt checkout" in report["peer_skipped"] and "no --nanogpt checkout" in stderr
         print(report["peer_skipped"])
