@@ -67,18 +67,28 @@ def doc_id(source: str, origin: str, line: Optional[int], text: str) -> str:
 
 
 def doc_ids(source: str, origin: str, lines: pa.Array, texts: pa.Array) -> pa.Array:
-    """`doc_id` of each row (lines all >= 1), the keys built as one Arrow column, hashed in one pass."""
+    """`doc_id` of each row (lines all >= 1): the keys built as one Arrow column, each hashed
+    from a view of it, the digests turned to hex together."""
     keys = pc.binary_join_element_wise(f"{source}\x00{origin}\x00", pc.cast(lines, pa.string()), "\x00", texts, "")
     offsets = np.frombuffer(keys.buffers()[1], dtype=np.int32, count=len(keys) + 1, offset=keys.offset * 4).tolist()
-    data = memoryview(keys.buffers()[2])
-    return pa.array([hashlib.sha256(data[a:b]).hexdigest()[:32] for a, b in zip(offsets, offsets[1:])], pa.string())
+    data, sha256 = memoryview(keys.buffers()[2]), hashlib.sha256
+    digests = np.frombuffer(b"".join([sha256(data[a:b]).digest() for a, b in zip(offsets, offsets[1:])]), dtype=np.uint8)
+    hex_ids = HEX[digests.reshape(len(keys), 32)[:, :16]].tobytes()  # the first 16 bytes: 32 hex digits
+    return pa.StringArray.from_buffers(len(keys), pa.py_buffer(np.arange(0, 32 * len(keys) + 1, 32, dtype=np.int32).tobytes()), pa.py_buffer(hex_ids))
+
+
+HEX = np.array([f"{b:02x}".encode() for b in range(256)], dtype="S2")
 
 
 def _blank(texts: pa.Array) -> np.ndarray:
-    """str.isspace() or empty, per row; only a text without a letter or digit needs Python to tell."""
-    maybe = np.flatnonzero(pc.invert(pc.match_substring_regex(texts, r"[\pL\pN]")).to_numpy(zero_copy_only=False))
-    blank = np.zeros(len(texts), dtype=bool)
-    for i in maybe.tolist():
+    """str.isspace() or empty, per row; only a text that does not start with a printable ASCII
+    character needs Python to tell."""
+    count = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=count + 1, offset=texts.offset * 4)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None and offsets[-1] > offsets[0] else np.zeros(1, dtype=np.uint8)
+    first = np.where(offsets[1:] > offsets[:-1], data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+    blank = np.zeros(count, dtype=bool)
+    for i in np.flatnonzero((first <= 0x20) | (first >= 0x7F)).tolist():
         text = texts[i].as_py()
         blank[i] = not text or text.isspace()
     return blank
@@ -139,7 +149,7 @@ class _Sink:
         s = self.source
 
         def same(value) -> pa.Array:
-            return pa.array([value] * count, pa.string())
+            return pa.repeat(pa.scalar(value, pa.string()), count)
 
         columns = [doc_ids(s.name, batch.uri, batch.lines, batch.text), same(s.name), same(s.kind or s.name), batch.text, same(batch.uri),
                    batch.lines, same(s.rights), same(s.pii), batch.client_id, same(s.language), batch.meta]
