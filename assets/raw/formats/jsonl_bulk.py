@@ -5,15 +5,18 @@
 A line pyarrow cannot vouch for goes through the line reader's `line_item`, in its place: one
 that is blank, over the limit or does not start with `{`; one with a binary signature where
 `decoding.what_is` looks; one whose row holds a null (a JSON null and a missing key read alike),
-a control character JSON escapes as `\\u00XX`, or a text field that is not a string. A block
-pyarrow refuses (a broken line, two objects on a line, a float column, a NaN) goes through it line
-by line. So every line still ends a document or a quarantine record naming its line.
+a control character JSON escapes as `\\u00XX`, or a text field that is not a string. A group of
+lines pyarrow refuses (a broken line, two objects on one line, a lone surrogate) is halved until
+the refused lines sit in groups of at most MIN_LINES, which the line reader takes; a group whose
+columns cannot be written back as the same JSON (a float or NaN column, a conversation as the text
+field) is the line reader's whole. So every line still ends a document or a quarantine record
+naming its line, and the raw stage writes the same bytes (tests/raw/test_jsonl_bulk.py).
 """
 
 from __future__ import annotations
 
 import io
-from typing import Iterator, Optional
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -151,7 +154,7 @@ def _columns(buffer: bytes, rows: int, field_name: str):
     when pyarrow refuses them (a broken line, two objects on one); None when their columns cannot
     be turned back into the same JSON (a float column, a text field that is not a string)."""
     try:
-        table = pj.read_json(io.BytesIO(buffer), parse_options=PARSE)
+        table = pj.read_json(pa.BufferReader(buffer), parse_options=PARSE)  # zero-copy: a Python file object reads under the GIL
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return REFUSED
     if table.num_rows != rows:
