@@ -41,6 +41,7 @@ TRICKY = [
     b'{"text": "NaN number", "n": NaN}',
     b'{"text": "lone \\ud800 surrogate"}',
     b'{"text": "caf\xe9 in latin-1"}',
+    b'{"text": "an encoded \xed\xa0\x80 surrogate, an overlong \xc0\x80"}',
     b'{"text": "' + b"x" * 300 + b'"}',
     b'{"text": "", "n": 9, "tags": [], "who": {"z": 1, "a": []}, "client_id": "C5"}',
     b'{"text": "   ", "n": 10, "tags": [], "who": {"z": 1, "a": []}, "client_id": true}',

@@ -154,6 +154,7 @@ def _columns(buffer: bytes, rows: int, field_name: str):
     when pyarrow refuses them (a broken line, two objects on one); None when their columns cannot
     be turned back into the same JSON (a float column, a text field that is not a string)."""
     try:
+        _valid_utf8(buffer)  # pyarrow's reader lets some invalid UTF-8 through; json.loads of the line would not
         table = pj.read_json(pa.BufferReader(buffer), parse_options=PARSE)  # zero-copy: a Python file object reads under the GIL
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return REFUSED
@@ -183,6 +184,12 @@ def _columns(buffer: bytes, rows: int, field_name: str):
         return None
     good = pc.and_(pc.is_valid(meta), pc.is_valid(text)).to_numpy(zero_copy_only=False)
     return text, client, meta, good
+
+
+def _valid_utf8(buffer: bytes) -> None:
+    """Raises ArrowInvalid unless `buffer` is UTF-8 as Python's codec has it (no surrogates, no overlong forms)."""
+    offsets = pa.py_buffer(np.array([0, len(buffer)], dtype=np.int32).tobytes())
+    pa.StringArray.from_buffers(1, offsets, pa.py_buffer(buffer)).validate(full=True)
 
 
 def _batch(uri: str, lines: np.ndarray, rows: np.ndarray, columns: tuple) -> DocBatch:
