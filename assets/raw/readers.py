@@ -6,6 +6,8 @@ A per-file reader has the signature `reader(handle, origin, options) -> Iterator
 is a binary file object on the file's decompressed bytes (seekable only for the formats in
 RANDOM_ACCESS), `origin` the file's path relative to its source's glob root. Readers stream and
 never raise on bad content: they yield documents, quarantine records or skipped records.
+Ingestion reads JSONL with its bulk reader (BULK_READERS), which yields the same items with good
+runs of lines as one DocBatch; the per-line reader stays the reference it is tested against.
 Clienteling events are read per source, not per file (a client's month can span files).
 """
 
