@@ -12,7 +12,7 @@ tokenizer (the stage's), same machine (every core: `nproc` is reported):
 - stage: `build_tokenized` (ablation off) from the Parquet mixture to published shards, lineage
   and manifest: split, tokenizer training, encoding, writing. `stage_tokenize` is the same run
   without the tokenizer training (split + encode + shards + manifest), the part the other two do.
-  One process; `encode_batch_fast` on every core (rayon).
+  One process; `encode_batch` on every core (rayon), 10,000 rows a call as the bare side.
 - bare: `Tokenizer.encode_batch` over the texts already in memory, 10,000 per call (datatrove's
   batch), counting tokens only: no reading, no ids to Python, no writing. One process, every core.
 - datatrove 0.10.1 (needs .venv-bench): ParquetReader + DocumentTokenizer (eos token, no

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from typing import Optional, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,7 +26,7 @@ from assets.raw.compression import open_input
 from assets.raw.files import list_files, sha256
 from assets.raw.manifest import known_hash, load_manifest, manifest_path, source_config
 from assets.raw.parts import PartWriter
-from assets.raw.items import Quarantine, RawDoc, ReadOptions, Skipped
+from assets.raw.items import DocBatch, Quarantine, RawDoc, ReadOptions, Skipped
 from assets.raw.readers import READERS, SOURCE_READERS, read_file
 
 SCHEMA = pa.schema(
@@ -43,7 +44,7 @@ SCHEMA = pa.schema(
         ("meta", pa.string()),  # JSON object
     ]
 )
-BATCH = 2048
+BATCH = 2048  # rows handed to the part writer at a time: Parquet pages break where these chunks do, so the same always
 META_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)  # one encoder for every row: json.dumps builds one a call
 QUARANTINE_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
@@ -65,6 +66,34 @@ def doc_id(source: str, origin: str, line: Optional[int], text: str) -> str:
     return hashlib.sha256(key).hexdigest()[:32]
 
 
+def doc_ids(source: str, origin: str, lines: pa.Array, texts: pa.Array) -> pa.Array:
+    """`doc_id` of each row (lines all >= 1): the keys built as one Arrow column, each hashed
+    from a view of it, the digests turned to hex together."""
+    keys = pc.binary_join_element_wise(f"{source}\x00{origin}\x00", pc.cast(lines, pa.string()), "\x00", texts, "")
+    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int32, count=len(keys) + 1, offset=keys.offset * 4).tolist()
+    data, sha256 = memoryview(keys.buffers()[2]), hashlib.sha256
+    digests = np.frombuffer(b"".join([sha256(data[a:b]).digest() for a, b in zip(offsets, offsets[1:])]), dtype=np.uint8)
+    hex_ids = HEX[digests.reshape(len(keys), 32)[:, :16]].tobytes()  # the first 16 bytes: 32 hex digits
+    return pa.StringArray.from_buffers(len(keys), pa.py_buffer(np.arange(0, 32 * len(keys) + 1, 32, dtype=np.int32).tobytes()), pa.py_buffer(hex_ids))
+
+
+HEX = np.array([f"{b:02x}".encode() for b in range(256)], dtype="S2")
+
+
+def _blank(texts: pa.Array) -> np.ndarray:
+    """str.isspace() or empty, per row; only a text that does not start with a printable ASCII
+    character needs Python to tell."""
+    count = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32, count=count + 1, offset=texts.offset * 4)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None and offsets[-1] > offsets[0] else np.zeros(1, dtype=np.uint8)
+    first = np.where(offsets[1:] > offsets[:-1], data[np.minimum(offsets[:-1], len(data) - 1)], 0)
+    blank = np.zeros(count, dtype=bool)
+    for i in np.flatnonzero((first <= 0x20) | (first >= 0x7F)).tolist():
+        text = texts[i].as_py()
+        blank[i] = not text or text.isspace()
+    return blank
+
+
 class _Sink:
     """Turns reader items into document rows (batched into parts) and quarantine lines."""
 
@@ -72,11 +101,16 @@ class _Sink:
         self.source, self.max_doc_bytes, self.parts, self.quarantine = source, max_doc_bytes, parts, quarantine
         self.published, self.pending = published, None
         self.batch: list[tuple] = []  # rows in SCHEMA's order, turned into columns at flush: from_pylist of dicts is slower
+        self.columns: list[pa.Table] = []  # rows that came as columns (DocBatch), before those of self.batch
+        self.held = 0  # rows in both
         self.documents = self.quarantined = 0
         self.reasons: Counter = Counter()
         self.skipped: Counter = Counter()
 
     def take(self, item) -> None:
+        if isinstance(item, DocBatch):
+            self.take_batch(item)
+            return
         if isinstance(item, Skipped):  # not a document (a WARC request, an image): counted, not kept
             self.skipped[item.what] += 1
             return
@@ -92,8 +126,42 @@ class _Sink:
         self.documents += 1
         self.flush_reused()  # keep file order
         self.batch.append(self.row(item))
-        if len(self.batch) >= BATCH:
+        self.held += 1
+        if self.held >= BATCH:
             self.flush_new()
+
+    def take_batch(self, batch: DocBatch) -> None:
+        """A run of documents as columns: the same checks, records and rows as `take` of each."""
+        text, lines = batch.text, batch.lines
+        oversize = (pc.binary_length(text).to_numpy(zero_copy_only=False) > self.max_doc_bytes) if len(text) else np.zeros(0, dtype=bool)
+        blank = _blank(text)
+        if blank.any() or oversize.any():
+            for i in np.flatnonzero(blank | oversize).tolist():
+                line = lines[i].as_py()
+                self.take(Quarantine(batch.uri, "empty_text", line, "the text field is blank") if blank[i] else Quarantine(batch.uri, "oversize", line, f"over {self.max_doc_bytes} bytes"))
+            keep = pa.array(~(blank | oversize))
+            batch = DocBatch(batch.uri, batch.line, lines.filter(keep), text.filter(keep), batch.client_id.filter(keep), batch.meta.filter(keep))
+        count = len(batch.text)
+        if not count:
+            return
+        self.documents += count
+        self.flush_reused()  # keep file order
+        s = self.source
+
+        def same(value) -> pa.Array:
+            return pa.repeat(pa.scalar(value, pa.string()), count)
+
+        columns = [doc_ids(s.name, batch.uri, batch.lines, batch.text), same(s.name), same(s.kind or s.name), batch.text, same(batch.uri),
+                   batch.lines, same(s.rights), same(s.pii), batch.client_id, same(s.language), batch.meta]
+        self.columns += [self._rows_table()] if self.batch else []
+        self.batch = []
+        self.columns.append(pa.Table.from_arrays(columns, schema=SCHEMA))
+        self.held += count
+        while self.held >= BATCH:  # BATCH rows at a time, as if they had come one by one
+            joined = pa.concat_tables(self.columns).combine_chunks()
+            self.parts.add(joined.slice(0, BATCH))
+            rest = joined.slice(BATCH)
+            self.columns, self.held = ([rest] if len(rest) else []), len(rest)
 
     def row(self, doc: RawDoc) -> tuple:
         """The document's values in SCHEMA's column order."""
@@ -123,9 +191,13 @@ class _Sink:
         self.flush_reused()
 
     def flush_new(self) -> None:
-        if self.batch:
-            self.parts.add(pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(zip(*self.batch), SCHEMA)], schema=SCHEMA))
-            self.batch = []
+        if self.held:
+            tables = self.columns + ([self._rows_table()] if self.batch else [])
+            self.parts.add(pa.concat_tables(tables).combine_chunks() if len(tables) > 1 else tables[0])
+            self.batch, self.columns, self.held = [], [], 0
+
+    def _rows_table(self) -> pa.Table:
+        return pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(zip(*self.batch), SCHEMA)], schema=SCHEMA)
 
     def flush_reused(self) -> None:
         if self.pending:

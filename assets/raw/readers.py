@@ -6,6 +6,8 @@ A per-file reader has the signature `reader(handle, origin, options) -> Iterator
 is a binary file object on the file's decompressed bytes (seekable only for the formats in
 RANDOM_ACCESS), `origin` the file's path relative to its source's glob root. Readers stream and
 never raise on bad content: they yield documents, quarantine records or skipped records.
+Ingestion reads JSONL with its bulk reader (BULK_READERS), which yields the same items with good
+runs of lines as one DocBatch; the per-line reader stays the reference it is tested against.
 Clienteling events are read per source, not per file (a client's month can span files).
 """
 
@@ -19,6 +21,7 @@ from assets.raw.formats.docx import read_docx
 from assets.raw.formats.events import read_events
 from assets.raw.formats.json_records import read_json
 from assets.raw.formats.jsonl import read_jsonl
+from assets.raw.formats.jsonl_bulk import read_jsonl_bulk
 from assets.raw.formats.labelstudio import read_labelstudio
 from assets.raw.formats.parquet import read_parquet
 from assets.raw.formats.pdf import read_pdf
@@ -39,6 +42,7 @@ READERS = {
     "labelstudio": read_labelstudio,
     "warc": read_warc,
 }
+BULK_READERS = {"jsonl": read_jsonl_bulk}  # what ingestion reads with: the same items, good runs of lines as one DocBatch
 SOURCE_READERS = {"events": read_events}  # reader(files: Iterable[(origin, handle)], options)
 RANDOM_ACCESS = frozenset({"parquet", "pdf", "docx"})  # compressed ones are decompressed to a temporary file first
 HTML_FORMATS = frozenset({"html", "warc"})  # their documents are HTML: the cleaned stage extracts the main text
@@ -50,7 +54,7 @@ def read_file(fmt: str, fs, path: str, origin: str, options: ReadOptions) -> Ite
     last_line = 0
     try:
         with open_input(fs, path, seekable=fmt in RANDOM_ACCESS) as handle:
-            for item in READERS[fmt](handle, origin, options):
+            for item in BULK_READERS.get(fmt, READERS[fmt])(handle, origin, options):
                 last_line = max(last_line, getattr(item, "line", None) or 0)
                 yield item
     except BrokenCompression as exc:

@@ -12,7 +12,7 @@ import fsspec
 import pytest
 import zstandard
 
-from assets.raw.items import Quarantine, RawDoc, ReadOptions
+from assets.raw.items import DocBatch, Quarantine, RawDoc, ReadOptions
 from assets.raw.readers import read_file
 
 CODECS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress, "zst": lambda d: zstandard.ZstdCompressor().compress(d)}
@@ -29,7 +29,8 @@ def jsonl(n: int) -> bytes:
 def read(tmp_path, name: str, data: bytes, fmt: str = "jsonl", options=OPTIONS):
     path = tmp_path / name
     path.write_bytes(data)
-    return list(read_file(fmt, fsspec.filesystem("file"), str(path), name, options))
+    items = read_file(fmt, fsspec.filesystem("file"), str(path), name, options)  # JSONL good runs come in bulk: one by one here
+    return [doc for item in items for doc in (item.docs() if isinstance(item, DocBatch) else [item])]
 
 
 @pytest.mark.parametrize("ext", sorted(CODECS))

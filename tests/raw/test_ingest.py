@@ -18,7 +18,7 @@ from assets.core.settings import ConfigError, Source, load_settings
 from assets.core.storage import Storage
 from assets.raw import ingest
 from assets.raw.manifest import changed_files, manifest_path
-from assets.raw.readers import READERS
+from assets.raw.readers import BULK_READERS, READERS
 from tests.conftest import write_params
 
 SOURCES = [
@@ -146,8 +146,9 @@ def test_unchanged_files_are_reused_and_give_the_same_bytes_as_reading_them(hous
     assert changed_files(settings, "events") == []
 
     reads = []
-    for fmt, reader in list(READERS.items()):
-        monkeypatch.setitem(READERS, fmt, lambda h, origin, o, _r=reader: reads.append(origin) or _r(h, origin, o))
+    for registry in (READERS, BULK_READERS):  # ingestion reads JSONL with the bulk reader
+        for fmt, reader in list(registry.items()):
+            monkeypatch.setitem(registry, fmt, lambda h, origin, o, _r=reader: reads.append(origin) or _r(h, origin, o))
     second = _ingest_and_publish(settings, "run2")
     assert sorted(reads) == ["crm-1.jsonl", "note-9.txt"]
     assert second["crm"]["files_reused"] == 1 and second["crm"]["documents"] == 11 and second["crm"]["quarantined"] == 1

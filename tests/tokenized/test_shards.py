@@ -196,3 +196,17 @@ def test_tokenizer_trains_on_a_hash_ordered_sample_when_capped(built):
     capped = settings.model_copy(update={"params": settings.params.model_copy(update={"tokenize": settings.params.tokenize.model_copy(update={"tokenizer_train_chars": 5000})})})
     a, b = shards.train_tokenizer(capped, settings.storage, splits), shards.train_tokenizer(capped, settings.storage, splits)
     assert a.to_str() == b.to_str() != shards.load_tokenizer(settings.storage).to_str()
+
+
+def test_encode_batches_are_filled_across_files():
+    """Small files still reach encode_batch in full batches; a file's column order and types
+    (an all-null column read as null) do not stop it."""
+    import pyarrow as pa
+
+    a = pa.table({"doc_id": ["a", "b", "c"], "line": pa.array([1, 2, 3], pa.int32())})
+    b = pa.table({"line": pa.array([None, None], pa.null()), "doc_id": ["d", "e"]})
+    out = list(shards._coalesced(iter([a, b, a]), 4))
+    assert [len(t) for t in out] == [4, 4] and out[0].column_names == ["doc_id", "line"]
+    assert [t.column("doc_id").to_pylist() for t in out] == [["a", "b", "c", "d"], ["e", "a", "b", "c"]]
+    assert out[1].column("line").to_pylist() == [None, 1, 2, 3]
+    assert [len(t) for t in shards._coalesced(iter([a]), 10)] == [3] and list(shards._coalesced(iter([]), 4)) == []

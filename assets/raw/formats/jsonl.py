@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from typing import Iterator, Optional
 
 from assets.raw.decoding import BINARY_ONLY, HEAD, bounded_lines, decode, what_is, why_not_text
 from assets.raw.items import Item, Quarantine, ReadOptions
@@ -25,27 +25,39 @@ def read_jsonl(handle, uri: str, options: ReadOptions) -> Iterator[Item]:
     field_name = options.text_field or "text"
     saw_line = False
     for number, raw in bounded_lines(handle, options.max_doc_bytes):
-        if raw is None:
+        item = line_item(number, raw, uri, field_name, options.max_doc_bytes)
+        if item is not None:
             saw_line = True
-            yield Quarantine(uri, "oversize", number, f"line over {options.max_doc_bytes} bytes")
-            continue
-        if not raw.strip():
-            continue
-        saw_line = True
-        record = _object(raw)
-        if record is None:  # not the common case: the slow path finds out why, with decode's fallbacks
-            line = decode(raw)
-            if line is None:
-                yield Quarantine(uri, "binary_or_undecodable", number, why_not_text(raw))
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Quarantine(uri, "broken_json", number, str(exc))
-                continue
-        if not isinstance(record, dict):
-            yield Quarantine(uri, "not_an_object", number, f"a JSON {type(record).__name__}")
-            continue
-        yield record_doc(record, uri, number, field_name)
+            yield item
     if not saw_line:
         yield Quarantine(uri, "empty_file", None, "no lines")
+
+
+def line_item(number: int, raw: Optional[bytes], uri: str, field_name: str, limit: int) -> Optional[Item]:
+    """What one line (None: over `limit` bytes) is: a document or a quarantine record; None for a blank line."""
+    if raw is None:
+        return Quarantine(uri, "oversize", number, f"line over {limit} bytes")
+    if not raw.strip():
+        return None
+    record = _object(raw)
+    if record is None:  # not the common case: the slow path finds out why, with decode's fallbacks
+        line = decode(raw)
+        if line is None:
+            return Quarantine(uri, "binary_or_undecodable", number, why_not_text(raw))
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return Quarantine(uri, "broken_json", number, str(exc))
+    if not isinstance(record, dict):
+        return Quarantine(uri, "not_an_object", number, f"a JSON {type(record).__name__}")
+    if (b"\\ud" in raw or b"\\uD" in raw) and not _encodable(record):
+        return Quarantine(uri, "broken_json", number, "a \\u escape of half a surrogate pair: no text (it cannot be written as UTF-8)")
+    return record_doc(record, uri, number, field_name)
+
+
+def _encodable(record: dict) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
