@@ -71,7 +71,12 @@ def targets(metrics: dict) -> list[dict]:
 
 def markdown(result: dict) -> str:
     m = result["metrics"]
-    lines = ["# Ablation: does the data win?", "", result["verdict"], "",
+    blocked = result.get("gate_failures")
+    lines = ["# Ablation: does the data win?", ""]
+    if blocked:
+        lines += ["**Not published: the reports gate failed** (the figures below are the audited report in staging):", "",
+                  *[f"    {line}" for line in blocked], ""]
+    lines += [result["verdict"], "",
              f"House: {result['docs']} documents, simulator seed {result['house_seed']}; {result['seeds']} seeds per arm; "
              f"{result['wall_s']:.0f} s wall on {os.cpu_count()} CPUs (a shared machine inflates it).", "",
              "| target | figure | 95% interval | met |", "|---|---|---|---|"]
@@ -105,7 +110,7 @@ def throughput(data: Path) -> list[dict]:
 
 def stage_seconds(log: Path) -> dict[str, float]:
     """Each stage's seconds from the runner's closing summaries (`<stage>  ok  <seconds>`)."""
-    found = re.findall(r"^(raw|cleaned|tokenized|checkpoints|reports) +(?:ok|failed) +([0-9.]+)$", log.read_text(errors="replace"), re.M)
+    found = re.findall(r"^(raw|cleaned|tokenized|checkpoints|reports) +(?:ok|failed) +([0-9.]+)$", log.read_text(errors="replace"), re.M | re.I)
     return {stage: float(seconds) for stage, seconds in found}
 
 
@@ -147,12 +152,20 @@ def main(argv: list[str] | None = None) -> int:
 def write_result(out: Path, run: dict) -> int:
     """ablation.json and ablation.md from the chain's metrics.json (and what the run was)."""
     metrics_path = out / "data" / "reports" / "metrics.json"
+    blocked = None
     if not metrics_path.exists():
-        print(f"the chain failed (exit {run['chain_exit']}) before the report: see {out / 'chain.log'}", file=sys.stderr)
-        return run["chain_exit"] or 1
+        # the reports gate failed (write, audit, publish): the report it audited is still in staging; the figures are
+        # reported with the gate's failure above them, never as a published result
+        staged = sorted((out / "data" / "_staging").glob("*/reports/reports/metrics.json"), key=lambda p: p.stat().st_mtime)
+        if not staged:
+            print(f"the chain failed (exit {run['chain_exit']}) before the report: see {out / 'chain.log'}", file=sys.stderr)
+            return run["chain_exit"] or 1
+        metrics_path = staged[-1]
+        log = (out / "chain.log").read_text(errors="replace")
+        blocked = [line.strip() for line in log.splitlines() if line.lstrip().startswith("- ") and ": expect_" in line] or ["see chain.log"]
     metrics = json.loads(metrics_path.read_text())
-    result = {**run, "verdict": metrics["verdict"]["sentence"], "targets": targets(metrics), "report": str(out / "data" / "reports" / "report.html"),
-              "metrics": {a: metrics[a] for a in ("raw", "curated", "curated_graph") if a in metrics}}
+    result = {**run, "verdict": metrics["verdict"]["sentence"], "targets": targets(metrics), "report": str(metrics_path.parent / "report.html"),
+              "gate_failures": blocked, "metrics": {a: metrics[a] for a in ("raw", "curated", "curated_graph") if a in metrics}}
     result["metrics"]["differences"] = metrics["differences"]
     result["heldout_sets"] = metrics.get("heldout", {}).get("documents_by_set", {})
     result["throughput"], result["stage_seconds"] = throughput(out / "data"), stage_seconds(out / "chain.log")
