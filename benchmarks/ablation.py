@@ -156,7 +156,10 @@ def write_result(out: Path, run: dict) -> int:
     if not metrics_path.exists():
         # the reports gate failed (write, audit, publish): the report it audited is still in staging; the figures are
         # reported with the gate's failure above them, never as a published result
-        staged = sorted((out / "data" / "_staging").glob("*/reports/reports/metrics.json"), key=lambda p: p.stat().st_mtime)
+        from assets.core.storage import STAGING
+        from assets.reports.report import METRICS
+
+        staged = sorted((out / "data" / STAGING).glob(f"*/reports/{METRICS}"), key=lambda p: p.stat().st_mtime)
         if not staged:
             print(f"the chain failed (exit {run['chain_exit']}) before the report: see {out / 'chain.log'}", file=sys.stderr)
             return run["chain_exit"] or 1

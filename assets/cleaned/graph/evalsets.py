@@ -120,14 +120,10 @@ def filtered_low_quality(docs: pd.DataFrame, settings: Settings) -> dict[str, st
     from assets.core.ledger import Ledger
 
     p = settings.params.clean
-    out: dict[str, str] = {}
-    for name, make in FILTERS:  # each filter on every document: a document names the first that rejects it
-        removals: list[pd.DataFrame] = []
-        run_steps(docs, filter_steps(name, getattr(p, name), make, p.filter_kinds), Ledger(), removals)
-        for frame in removals:
-            for doc_id, reason in zip(frame["doc_id"], frame["reason"]):
-                out.setdefault(doc_id, reason)
-    return out
+    steps = [step for name, make in FILTERS for step in filter_steps(name, getattr(p, name), make, p.filter_kinds)]
+    removals: list[pd.DataFrame] = []
+    run_steps(docs, steps, Ledger(), removals)  # a document leaves at the first filter that rejects it, in pipeline order
+    return {doc_id: reason for frame in removals for doc_id, reason in zip(frame["doc_id"], frame["reason"])}
 
 
 def heldout_documents(raw: pd.DataFrame, fraction: float, cap: int, seed: int, exclude: Sequence[str] = ()) -> tuple[pd.DataFrame, list[dict]]:
