@@ -359,8 +359,8 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
                              if audit.get("dp", {}).get(run) else None,
                              "extracted": audit["extraction"][run]["extracted"],
                              "membership_auc_lo": audit.get("membership", {}).get(run, {}).get("best_auc_lo") if p.max_membership_auc is not None else None,
-                             "regurgitation": audit.get("regurgitation", {}).get(run, {}).get("share", 0.0)}
-                            for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc_lo", "regurgitation"])
+                             "regurgitation_lo": audit.get("regurgitation", {}).get(run, {}).get("share_lo", 0.0)}
+                            for run, c in audit["canaries"].items()], columns=["run", "canary_max_exposure", "extracted", "membership_auc_lo", "regurgitation_lo"])
     redaction = pd.DataFrame([{"type": r["type"], "planted": r["n"], "leaked": r["leaked"], "recall": r["rate"], "target": r["target"],
                                "shortfall": round(r["target"] - r["rate"], 6)} for r in audit.get("redaction", [])],
                              columns=["type", "planted", "leaked", "recall", "target", "shortfall"])

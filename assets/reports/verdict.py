@@ -78,8 +78,10 @@ def sentence(metrics: dict, differences: dict, rows: list[dict], tokens: Optiona
     start = f"At equal compute ({budget}{seeds} seed{'s' if seeds != 1 else ''} per arm), the {label(DEFAULT)} model"
     if "known_acc" in m:
         odds = f" (chance {_pct(chance)})" if chance else ""
-        parts = [f"{start} answers {_ci_pct(m, 'known_acc')} of catalog questions asked in new phrasings{odds}"]
+        parts = [f"{start} answers {_ci_pct(m, 'known_acc')} of catalog questions asked in phrasings it never trained on{odds}"]
         parts += [f"{label(a)} {_ci_pct(metrics[a], 'known_acc')}" for a in metrics if a != DEFAULT and "known_acc" in metrics[a]]
+        if "known_far_acc" in m:
+            parts[-1] += f" ({_ci_pct(m, 'known_far_acc')} for the {label(DEFAULT)} model asked in words the house never writes)"
     else:
         parts = [f"{start} was asked no catalog question (no source maps a catalog onto the graph)"]
     if "bits_per_byte" in m:

@@ -53,9 +53,11 @@ def test_confidential_text_learnt_by_heart_comes_back_verbatim(documents, memori
     eot = tokenizer.token_to_id(EOT)
     learnt = regurgitation(memorized, tokenizer, eot, trained, 8, 10, 50, 7)
     assert learnt["windows"] >= 10 and learnt["share"] >= 0.5 and learnt["mean_matching_tokens"] > 5
+    assert 0.0 < learnt["share_lo"] < learnt["share"] < learnt["share_hi"] <= 1.0  # the gate reads the lower bound
     torch.manual_seed(0)
     fresh = GPT(GPTConfig(vocab_size=tokenizer.get_vocab_size(), **BIG)).eval()
-    assert regurgitation(fresh, tokenizer, eot, trained, 8, 10, 50, 7)["regurgitated"] == 0
+    clean = regurgitation(fresh, tokenizer, eot, trained, 8, 10, 50, 7)
+    assert clean["regurgitated"] == 0 and clean["share_lo"] == 0.0 and clean["share_hi"] > 0.0
     none = regurgitation(fresh, tokenizer, eot, trained.head(0), 8, 10, 50, 7)
     assert none["windows"] == 0 and none["note"] == "no confidential source"
 

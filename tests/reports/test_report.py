@@ -101,7 +101,8 @@ def test_the_gate_passes_a_good_model_and_stops_a_leaky_one(built, tmp_path):
     assert gated_table["membership_auc_lo"].tolist() == [0.5, 0.5, 0.75, 0.5]
     assert not validate("reports_privacy", gated_table, report.gate_parameters(gating)).success
     assert validate("reports_privacy", gated_table.assign(membership_auc_lo=0.5), report.gate_parameters(gating)).success
-    assert not validate("reports_privacy", tables["reports_privacy"].assign(regurgitation=[0.0, 0.0, 0.2, 0.0]), parameters).success
+    assert not validate("reports_privacy", tables["reports_privacy"].assign(regurgitation_lo=[0.0, 0.0, 0.2, 0.0]), parameters).success
+    assert validate("reports_privacy", tables["reports_privacy"].assign(regurgitation_lo=[0.0, 0.0, 0.0003, 0.0]), parameters).success  # 1 of 75 windows
     leaky_redaction = pd.DataFrame([{"type": "ACCOUNT", "planted": 21, "leaked": 4, "recall": 0.80952, "target": 0.995, "shortfall": 0.18548},
                                     {"type": "EMAIL", "planted": 35, "leaked": 0, "recall": 1.0, "target": 0.995, "shortfall": -0.005}])
     assert not validate("reports_redaction", leaky_redaction, parameters).success

@@ -6,7 +6,9 @@
   - `unseen`: held-out facts, never verbalized, their answer sentences handed to decontamination
     by `eval_texts`: does the model infer what the corpus never states?
   - `known`: facts the corpus states (verbalized, and declared by house documents), asked in a
-    phrasing no training document uses (phrasings.py): does the model know the house?
+    phrasing no training document uses, one of the house's held-out phrasings (phrasings.py):
+    does the model know the house?
+  - `known_far`: the same facts in words no generator writes (phrasings.FAR), reported beside.
 - Held-out documents for bits per byte: a seeded sample of each training source's documents
   without personal data (raw client text must not leave the privacy step), at most
   graph.heldout_fraction_per_source of a source and graph.heldout_docs_per_source documents, so
@@ -41,16 +43,17 @@ from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
 from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_LOW, HELDOUT_SOURCES, QA, QUESTIONS
-from assets.cleaned.graph.phrasings import known_prompt
+from assets.cleaned.graph.phrasings import far_prompt, known_prompt
 from assets.core.markdown import markdown_table
 from assets.cleaned.graph.verbalize import cloze, fact_table, noun_phrase, stable_int
 
-SETS = ("known", "unseen")
+SETS = ("known", "unseen", "known_far")
+ID_PREFIX = {"known": "k", "unseen": "u", "known_far": "f"}
 
 QUESTION_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
-        ("set", pa.string()),  # known | unseen
+        ("set", pa.string()),  # known | unseen | known_far
         ("prompt", pa.string()),
         ("answer", pa.string()),
         ("distractors", pa.list_(pa.string())),
@@ -66,7 +69,7 @@ QUESTION_SCHEMA = pa.schema(
 
 def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distractors: int, seed: int, known: int = 0) -> tuple[pd.DataFrame, dict]:
     """`fraction` of the eligible product facts held out (`unseen`), and `known` of the others
-    (a seeded choice) asked in a held-out phrasing."""
+    (a seeded choice) asked in a held-out phrasing, and again in a far one (`known_far`)."""
     facts = fact_table(nodes, edges)
     names = nodes["name"].str.casefold().value_counts()
     truths = facts.groupby(["src", "relation"])["dst"].agg(set).to_dict()
@@ -81,7 +84,7 @@ def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distr
     stated = sorted(rest, key=lambda f: (stable_int(seed, "known", f.edge_id), f.edge_id))[:known]
     node_name = nodes.drop_duplicates("id").set_index("id")["name"]
     rows = []
-    for kind, chosen in (("unseen", unseen), ("known", stated)):
+    for kind, chosen in (("unseen", unseen), ("known", stated), ("known_far", stated)):
         for f in chosen:
             candidates = [n for n in pools[f.dst_type] if n not in truths[(f.src, f.relation)]]
             picks = random.Random(stable_int(seed, "distractors", f.edge_id)).sample(candidates, n_distractors)
@@ -90,8 +93,9 @@ def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distr
                 prompt, answer = cloze(f.relation, f.src_np, f.dst_np)
                 distractors = [cloze(f.relation, f.src_np, w)[1] for w in wrong]
             else:
-                prompt, answer, distractors = known_prompt(f.relation, f.src_np), " " + f.dst_np, [" " + w for w in wrong]
-            rows.append({"id": f"{kind[0]}-{f.edge_id}", "set": kind, "prompt": prompt, "answer": answer, "distractors": distractors,
+                prompt = known_prompt(f.relation, f.src_np, f.edge_id, seed) if kind == "known" else far_prompt(f.relation, f.src_np)
+                answer, distractors = " " + f.dst_np, [" " + w for w in wrong]
+            rows.append({"id": f"{ID_PREFIX[kind]}-{f.edge_id}", "set": kind, "prompt": prompt, "answer": answer, "distractors": distractors,
                          "edge_id": f.edge_id, "relation": f.relation, "node_type": f.dst_type, "src": f.src,
                          "dst": f.dst, "answer_sentence": prompt + answer + "."})
     table = pd.DataFrame(rows, columns=QUESTION_SCHEMA.names).sort_values("id").reset_index(drop=True)

@@ -172,8 +172,8 @@ def gate_tables(area: Storage, settings: Settings, partition_keys=None) -> dict[
     mixed["tokens"] = tokens(mixed["text"])
     questions = read_questions(settings.storage)
     mixed["states_heldout_fact"] = states_fact(mixed["text"], fact_matcher(questions.loc[questions["set"] == "unseen", "answer_sentence"].tolist()))
-    # the known set's questions must be new to the model: no training text holds one of its prompts
-    mixed["uses_heldout_phrasing"] = states_fact(mixed["text"], fact_matcher(questions.loc[questions["set"] == "known", "prompt"].tolist()))
+    # the known sets' questions must be new to the model: no training text holds one of their prompts
+    mixed["uses_heldout_phrasing"] = states_fact(mixed["text"], fact_matcher(questions.loc[questions["set"] != "unseen", "prompt"].tolist()))
     mixed["heldout_document"] = mixed["doc_id"].isin(heldout_doc_ids(settings.storage))
     table = mixed.groupby(["source", "kind", "synthetic"]).agg(
         rows=("doc_id", "size"), tokens=("tokens", "sum"),

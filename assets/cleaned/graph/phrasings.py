@@ -1,16 +1,22 @@
-"""Question phrasings that no training document uses: how the `known` set asks about facts the
-corpus does state, so that a right answer shows the model knows the fact, not the sentence.
+"""How the two `known` sets ask the facts the corpus does state, in phrasings no training text uses:
 
-Each is a cloze prompt that ends before the object ("The material chosen for the Vellora tote is"
-+ " Lune silk twill"). Verbalized documents, dialogues and Q&A use other wordings
-(verbalize.TEMPLATES, dialogues.QUESTIONS); the mixture gate checks that no training document
-contains a known question's prompt. A relation without a phrasing here is asked in a generic form
-built from its name, which no generator writes either.
+- `known`: one of the relation's held-out phrasings (verbalize.held_out_phrasings: a hashed fifth
+  of the house's own phrasings, kept out of training), drawn per fact. This is the question the
+  issue asks, "does the model know the house?", in the house's words but never in a sentence
+  frame it trained on.
+- `known_far`: the same facts in wordings made of words no generator writes ("The hands behind
+  the Vellora tote belong to"): a harder, reported test of carrying a fact to new vocabulary.
+
+Each is a cloze prompt that ends before the object. Verbalized documents, dialogues and Q&A use
+the training phrasings (verbalize.training_phrasings, dialogues.QUESTIONS); the mixture gate
+checks that no training document contains a `known` or `known_far` prompt.
 """
 
 from __future__ import annotations
 
-PHRASINGS = {
+from assets.cleaned.graph.verbalize import held_out_prompt, sentence, stable_int
+
+FAR = {
     "made_of": "The material chosen for {s} is",
     "uses_technique": "The technique behind {s} is",
     "part_of": "The line that counts {s} among its pieces is",
@@ -23,11 +29,14 @@ PHRASINGS = {
 }
 
 
-def phrasing(relation: str) -> str:
-    return PHRASINGS.get(relation, "Asked about {s} and its " + relation.replace("_", " ") + ", the answer is")
+def far_phrasing(relation: str) -> str:
+    return FAR.get(relation, "Asked about {s} and its " + relation.replace("_", " ") + ", the answer is")
 
 
-def known_prompt(relation: str, src: str) -> str:
-    text = phrasing(relation).format(s=src)
-    return text[:1].upper() + text[1:]
+def known_prompt(relation: str, src: str, edge_id: str, seed: int) -> str:
+    """The `known` question's prompt: a held-out phrasing drawn for this fact."""
+    return held_out_prompt(relation, src, stable_int(seed, "known phrasing", edge_id))
 
+
+def far_prompt(relation: str, src: str) -> str:
+    return sentence(far_phrasing(relation).format(s=src))

@@ -4,6 +4,13 @@ The first phrasing of each relation ends with the object; it doubles as the cloz
 evaluation questions ("The Vellora tote is made of" + " Lune silk twill"), so the model meets the
 question's wording on facts it may train on, never on the held-out ones.
 
+A fifth of each relation's phrasings (at least one) never reaches training: the `known` questions
+ask the facts the corpus states in these held-out phrasings (Physics of LMs 3.1's design: facts
+stated in varied phrasings, asked in another). Which ones is a hash of the phrasing, not our
+choice, and only a phrasing that ends with its object and whose cut-off form no training phrasing
+contains (nor a client's question, dialogues.QUESTIONS) can be held out: a question must be new
+to the model.
+
 Relations a house's mapping declares without hand-written phrasings get phrasings read off the
 relation's name: `has_material`/`top_note` (a noun) -> "{s} has top note {d}.", `made_in` (ends
 with a preposition) -> "{s} is made in {d}.", `belongs_to` (a verb) -> "{s} belongs to {d}.".
@@ -11,6 +18,7 @@ with a preposition) -> "{s} is made in {d}.", `belongs_to` (a verb) -> "{s} belo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 
@@ -99,16 +107,52 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+HELD_OUT_SHARE = 0.2  # of a relation's phrasings: kept out of training, the `known` questions' wordings
+OBJECT_LAST = " {d}."
+
+
+def _cut(template: str) -> str:
+    return template[: -len(OBJECT_LAST)]
+
+
+@functools.lru_cache(maxsize=None)
+def held_out_phrasings(relation: str) -> tuple[str, ...]:
+    """The relation's phrasings that no training document uses, in a hashed order."""
+    pool = TEMPLATES[relation]
+    wanted = max(1, round(HELD_OUT_SHARE * len(pool)))
+    candidates = sorted((t for t in pool[1:] if t.endswith(OBJECT_LAST)), key=lambda t: (stable_int("held-out phrasing", relation, t), t))
+    from assets.cleaned.graph.dialogues import QUESTIONS  # the clients' questions are training text too (dialogues, Q&A)
+
+    others = [t for r, phrasings in TEMPLATES.items() if r != relation for t in phrasings] + QUESTIONS[relation]
+    held: list[str] = []
+    for template in candidates:
+        training = [t for t in pool if t not in held and t != template] + others
+        if len(held) < wanted and not any(_cut(template) in t for t in training):
+            held.append(template)
+    return tuple(held)
+
+
+def training_phrasings(relation: str) -> list[str]:
+    held = held_out_phrasings(relation)
+    return [t for t in TEMPLATES[relation] if t not in held]
+
+
+def held_out_prompt(relation: str, src: str, phrasing: int) -> str:
+    """A held-out phrasing cut before its object: how a `known` question asks the fact."""
+    held = held_out_phrasings(relation)
+    return sentence(_cut(held[phrasing % len(held)]).format(s=src))
+
+
 def render(relation: str, src: str, dst: str, phrasing: int) -> str:
-    templates = TEMPLATES[relation]
+    templates = training_phrasings(relation)
     return sentence(templates[phrasing % len(templates)].format(s=src, d=dst))
 
 
 def cloze(relation: str, src: str, dst: str) -> tuple[str, str]:
     """(prompt, answer): the first phrasing cut before its object."""
     template = TEMPLATES[relation][0]
-    assert template.endswith("{d}."), f"the first phrasing of {relation} must end with its object"
-    return sentence(template[: -len("{d}.")].rstrip().format(s=src)), " " + dst
+    assert template.endswith(OBJECT_LAST), f"the first phrasing of {relation} must end with its object"
+    return sentence(_cut(template).format(s=src)), " " + dst
 
 
 def stable_int(*parts) -> int:

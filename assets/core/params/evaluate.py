@@ -41,7 +41,7 @@ class EvaluateParams(BaseModel):
     regurgitation_prefix_tokens: int = Field(32, gt=0, description="prompt: this many tokens of a confidential training document")
     regurgitation_tokens: int = Field(50, gt=0, description="the continuation that must not come back verbatim")
     regurgitation_samples: int = Field(200, ge=0, description="at most this many windows of confidential training documents per run (seeded)")
-    max_regurgitation: float = Field(0.01, ge=0.0, le=1.0, description="reports gate: share of windows whose continuation the model reproduces exactly, at most this")
+    max_regurgitation: float = Field(0.01, ge=0.0, le=1.0, description="reports gate: share of windows whose continuation the model reproduces exactly, at its 95% lower bound (Wilson), at most this")
     # redaction (assets/reports/redaction.py): planted values of consenting clients left in the cleaned corpus
     min_redaction_recall: float = Field(0.995, ge=0.0, le=1.0, description="reports gate: every structured type's share of planted values with no trace in the corpus")
     min_name_recall: float = Field(0.95, ge=0.0, le=1.0, description="reports gate: the same for client names")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from assets.cleaned.graph import evalsets, graph
 from assets.cleaned.graph.evalsets import heldout_documents, questions
-from assets.cleaned.graph.phrasings import known_prompt
+from assets.cleaned.graph.phrasings import far_prompt, known_prompt
 from assets.cleaned.graph.verbalize import noun_phrase
 from tests.cleaned.graph.house import house_raw, raw_frame, sources_for
 
@@ -18,16 +18,22 @@ def test_questions_are_product_facts_with_same_type_distractors():
     unseen, known = table.loc[table["set"] == "unseen"], table.loc[table["set"] == "known"]
     assert len(unseen) == counts["heldout_facts"] == round(0.25 * counts["eligible_facts"]) > 60
     assert len(known) == counts["known_facts"] == 40 and not set(known["edge_id"]) & set(unseen["edge_id"])
-    # known facts are asked in a phrasing of their own, never the cloze form training uses
-    assert all(q.prompt == known_prompt(q.relation, noun_phrase("product", nodes.set_index("id").at[q.src, "name"])) for q in known.itertuples(index=False))
+    # known facts are asked in a held-out phrasing, never the cloze form training uses; known_far asks the same facts in far words
+    subject = lambda q: noun_phrase("product", nodes.set_index("id").at[q.src, "name"])  # noqa: E731
+    assert all(q.prompt == known_prompt(q.relation, subject(q), q.edge_id, 1337) for q in known.itertuples(index=False))
     assert not set(known["prompt"]) & set(unseen["prompt"])
+    far = table.loc[table["set"] == "known_far"]
+    assert sorted(far["edge_id"]) == sorted(known["edge_id"]) and all(q.prompt == far_prompt(q.relation, subject(q)) for q in far.itertuples(index=False))
+    assert not set(far["prompt"]) & (set(known["prompt"]) | set(unseen["prompt"]))
+    # several held-out phrasings are drawn, not one per relation
+    assert known.groupby("relation")["prompt"].apply(lambda p: p.str.split().str[-2:].str.join(" ").nunique()).max() > 1
     kind = dict(zip(nodes["id"], nodes["type"]))
     name = dict(zip(nodes["id"], nodes["name"]))
     true_objects = edges.groupby(["src", "type"])["dst"].agg(set)
     for q in table.itertuples(index=False):
         assert kind[q.src] == "product" and kind[q.dst] == q.node_type
         assert q.answer == " " + noun_phrase(q.node_type, name[q.dst]) and q.answer_sentence == q.prompt + q.answer + "."
-        assert q.id.startswith(q.set[0] + "-")
+        assert q.id.startswith(evalsets.ID_PREFIX[q.set] + "-")
         assert len(set(q.distractors)) == 3 and q.answer not in q.distractors
         wrong = {n for n in nodes.loc[nodes["type"] == q.node_type, "name"]} - {name[d] for d in true_objects[(q.src, q.relation)]}
         assert {d.strip() for d in q.distractors} <= {noun_phrase(q.node_type, w) for w in wrong}

@@ -1,0 +1,32 @@
+"""The `known` questions' phrasings: a hashed fifth of the house's own, never in training text."""
+
+from assets.cleaned.graph.dialogues import QUESTIONS
+from assets.cleaned.graph.verbalize import TEMPLATES, held_out_phrasings, held_out_prompt, render, training_phrasings
+
+RELATIONS = [*TEMPLATES, "made_in", "top_note", "belongs_to"]  # hand-written, and derived from a mapping's names
+
+
+def test_each_relation_holds_out_a_fifth_of_its_phrasings_and_trains_on_the_rest():
+    for relation in RELATIONS:
+        pool, held = TEMPLATES[relation], held_out_phrasings(relation)
+        assert len(held) == max(1, round(0.2 * len(pool))), relation
+        assert pool[0] not in held  # the cloze form of the unseen questions stays a training phrasing
+        assert set(held).isdisjoint(training_phrasings(relation)) and set(held) | set(training_phrasings(relation)) == set(pool)
+        assert all(t.endswith(" {d}.") for t in held)  # a question stops where the object would start
+
+
+def test_no_training_phrasing_nor_client_question_contains_a_held_out_prompt():
+    training = [t for r in RELATIONS for t in training_phrasings(r)] + [q for r in RELATIONS for q in QUESTIONS[r]]
+    for relation in RELATIONS:
+        for template in held_out_phrasings(relation):
+            cut = template[: -len(" {d}.")]
+            assert not any(cut in t for t in training), (relation, template)
+
+
+def test_rendering_uses_only_training_phrasings_and_prompts_only_held_out_ones():
+    for relation in RELATIONS:
+        rendered = {render(relation, "the Vellora tote", "Lune silk twill", i) for i in range(200)}
+        assert len(rendered) == len(training_phrasings(relation))
+        prompts = {held_out_prompt(relation, "the Vellora tote", i) for i in range(50)}
+        assert len(prompts) == len(held_out_phrasings(relation))
+        assert not any(p in r for p in prompts for r in rendered)
