@@ -126,8 +126,10 @@ def held_out_phrasings(relation: str) -> tuple[str, ...]:
     others = [t for r, phrasings in TEMPLATES.items() if r != relation for t in phrasings] + QUESTIONS[relation]
     held: list[str] = []
     for template in candidates:
+        if len(held) == wanted:
+            break
         training = [t for t in pool if t not in held and t != template] + others
-        if len(held) < wanted and not any(_cut(template) in t for t in training):
+        if not any(_cut(template) in t for t in training):
             held.append(template)
     return tuple(held)
 
