@@ -40,9 +40,11 @@ import yaml
 from assets.checkpoints.dp import membership_auc_bound
 from benchmarks.ablation import PROJECT, TINY, merged, stage_seconds
 
-# anneal_fraction 0 in both modes: DP-SGD refuses an annealing phase (one Poisson-sampled dataset), and plain must match it;
-# float32 (cpu_bf16 off): the figures below were measured so, and Opacus's per-sample gradients are checked in float32
-SIZE = {"train": {"seeds": 1, "parallel_runs": 1, "threads": 1, "anneal_fraction": 0, "cpu_bf16": False}, "evaluate": {"extraction_samples": 16}}
+# anneal_fraction 0 and no confidential_passes cap in both modes: DP-SGD refuses both (one Poisson-sampled dataset, every block
+# at one rate), and plain must match it; float32 (cpu_bf16 off): the figures below were measured so, and Opacus's per-sample
+# gradients are checked in float32
+SIZE = {"train": {"seeds": 1, "parallel_runs": 1, "threads": 1, "anneal_fraction": 0, "confidential_passes": None, "cpu_bf16": False},
+        "evaluate": {"extraction_samples": 16}}
 REPETITIONS = ("1", "4", "16")
 
 

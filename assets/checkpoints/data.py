@@ -53,25 +53,49 @@ class TokenWindows:
         pii = pii or {}
         out = TokenWindows.__new__(TokenWindows)
         out.__dict__.update(self.__dict__)
-        spans, span_weights, carried = [], [], 1.0
+        spans, span_weights, span_sources, span_copies, carried = [], [], [], [], (1.0, None, 0)
         for s, shard in enumerate(self.entries):
-            docs = self.storage.read_parquet(f"{ARMS[self.arm].shards}/{shard['docs']}", columns=["source", "uri", "offset"]).to_pandas()
+            docs = self.storage.read_parquet(f"{ARMS[self.arm].shards}/{shard['docs']}", columns=["source", "uri", "copy", "offset"]).to_pandas()
             weight = [weight_of(weights, src, synthetic_kind(uri), pii.get(src)) for src, uri in zip(docs["source"], docs["uri"])]
-            # a shard's first tokens may end the previous shard's last document: they keep its weight
+            # a shard's first tokens may end the previous shard's last document: they keep its weight, source and copy
             offsets = np.concatenate([[0], docs["offset"].to_numpy(np.int64)])
-            weight = [carried] + weight
-            carried = weight[-1]
+            weight, sources, copies = [carried[0]] + weight, [carried[1]] + docs["source"].tolist(), [carried[2]] + docs["copy"].tolist()
+            carried = (weight[-1], sources[-1], copies[-1])
             base, limit = (self.ends[s - 1] if s else 0), self.ends[s] - (self.ends[s - 1] if s else 0)
             first = np.minimum(offsets, limit)
             last = np.minimum(np.concatenate([offsets[1:], [limit]]), limit)
             spans.append(np.stack([base + first, base + np.maximum(last, first)], axis=1))
             span_weights += weight
+            span_sources += sources
+            span_copies += copies
         out.spans = np.concatenate(spans)
         out.span_weights = np.asarray(span_weights, dtype=np.float64)
+        out.span_sources = np.asarray(span_sources, dtype=object)
+        out.span_copies = np.asarray(span_copies, dtype=np.int64)  # the mixture's repeats of a document: copy 1, 2 ... of copy 0
         out.masses = np.cumsum((out.spans[:, 1] - out.spans[:, 0]) * out.span_weights)
         if out.masses[-1] <= 0:
             raise ValueError(f"annealing weights {weights} leave no window to draw from {self.storage.url(ARMS[self.arm].manifest)}")
         return out
+
+    def rescaled(self, sources: set[str], factor: float) -> "TokenWindows":
+        """The same draw, the windows starting in documents of `sources` `factor` times as likely."""
+        base = self if self.masses is not None else self.weighted({})
+        out = TokenWindows.__new__(TokenWindows)
+        out.__dict__.update(base.__dict__)
+        out.span_weights = np.where(np.isin(base.span_sources, sorted(sources)), base.span_weights * factor, base.span_weights)
+        out.masses = np.cumsum((out.spans[:, 1] - out.spans[:, 0]) * out.span_weights)
+        return out
+
+    def passes(self, sources: set[str], tokens: float) -> tuple[float, int]:
+        """(expected passes over the tokens of `sources`' documents when `tokens` are drawn, those
+        tokens): a document the mixture repeats counts once, each of its copies' draws a pass."""
+        base = self if self.masses is not None else self.weighted({})
+        lengths = base.spans[:, 1] - base.spans[:, 0]
+        inside = np.isin(base.span_sources, sorted(sources))
+        count = int(lengths[inside & (base.span_copies == 0)].sum())
+        if not count:
+            return 0.0, 0
+        return float(tokens * (lengths * base.span_weights)[inside].sum() / (base.masses[-1] * count)), count
 
     def _picks(self, count: int, gen: torch.Generator) -> np.ndarray:
         if self.masses is None:

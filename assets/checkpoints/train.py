@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 from safetensors.torch import load_model, save_model
 
-from assets.checkpoints import dp, finetune
+from assets.checkpoints import dp, exposure, finetune
 from assets.checkpoints.data import TokenWindows, annealing_windows
 from assets.checkpoints.model import GPT, PRESETS, GPTConfig
 from assets.checkpoints.runs import Run, runs_of
@@ -119,17 +119,29 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
     val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
     anneal_windows, anneal_from = annealing_windows(train_windows, settings, run.arm), p.max_iters - round(p.anneal_fraction * p.max_iters)
+    plain_steps = anneal_from if anneal_windows is not None else p.max_iters
+    confidential, cap = exposure.confidential_sources(settings), p.confidential_passes
+    drawn_windows, capping = exposure.capped(train_windows, confidential, plain_steps * tokens_per_step(p), cap and cap * plain_steps / p.max_iters)
+    if anneal_windows is not None:
+        anneal_steps = p.max_iters - anneal_from
+        anneal_windows, anneal_capping = exposure.capped(anneal_windows, confidential, anneal_steps * tokens_per_step(p), cap and cap * anneal_steps / p.max_iters)
+        capping = {"phases": [capping, anneal_capping]} if capping else {}
     model = model.to(device)
     optimizer = make_optimizer(model, p)
     gen = torch.Generator().manual_seed(seed)
     private = dp.make_private(settings, manifest, model, optimizer, train_windows, gen, world, device)  # None unless train.dp applies
+    if private and drawn_windows is not train_windows:  # refused, not skipped, as annealing is: DP-SGD samples every block alike
+        raise ValueError(f"train.dp with train.confidential_passes={cap} for arm {run.arm}: the cap would draw the confidential sources "
+                         f"({', '.join(confidential)}) less often ({capping}), and DP-SGD's accounting assumes every block is Poisson-sampled "
+                         "at one rate; DP bounds what a run can memorize itself: set train.confidential_passes: null for DP runs")
     if private and anneal_windows is not None:  # refused, not skipped: the arm's recipe would silently change under DP
         raise ValueError(f"train.dp with train.anneal_fraction={p.anneal_fraction} for arm {run.arm}: DP-SGD's accounting assumes every step "
                          "Poisson-samples the same training blocks, and the annealing phase draws another mixture; set train.anneal_fraction: 0 for DP runs")
     folder = run.folder
     described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"),
                  "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p),
-                 **({"anneal_weights": settings.params.graph.anneal_weights} if anneal_windows is not None else {})}
+                 **({"anneal_weights": settings.params.graph.anneal_weights} if anneal_windows is not None else {}),
+                 **({"confidential_passes": capping} if capping else {})}
     if private:
         described["dp"] = private.described
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to
@@ -163,7 +175,7 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
         if private:  # one Poisson batch of blocks per step
             x, y = (t[None] for t in private.batch())
         else:
-            x, y = (anneal_windows if anneal_windows is not None and it >= anneal_from else train_windows).sample(p.grad_accum * p.batch_size, gen)
+            x, y = (anneal_windows if anneal_windows is not None and it >= anneal_from else drawn_windows).sample(p.grad_accum * p.batch_size, gen)
             x, y = x.view(p.grad_accum, p.batch_size, -1)[rank::world], y.view(p.grad_accum, p.batch_size, -1)[rank::world]
         total = torch.zeros((), device=device)
         for m in range(micro):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assets.checkpoints.exposure import confidential_sources
 from assets.checkpoints.runs import Run
 from assets.checkpoints.train import load_checkpoint
 from assets.cleaned.paths import CORPUS
 from assets.core.settings import Settings
 from assets.reports.membership import client_sources, membership, split_documents
 from assets.reports.redaction import corpus_recall
-from assets.reports.regurgitation import confidential_sources, regurgitation
+from assets.reports.regurgitation import regurgitation
 from assets.tokenized.arms import ARMS
 from assets.tokenized.shards import load_tokenizer, read_manifest
 
@@ -50,7 +51,17 @@ def run_attacks(settings: Settings, run: Run, model, tokenizer, eot: int) -> dic
     confidential = split_documents(storage, run.arm, confidential_sources(settings))
     trained = confidential.loc[confidential["split"] == "train"]
     regurgitated = regurgitation(model, tokenizer, eot, trained, p.regurgitation_prefix_tokens, p.regurgitation_tokens, p.regurgitation_samples, seed)
-    return {"membership": member, "regurgitation": {**regurgitated, "sources": confidential_sources(settings)}}
+    return {"membership": member, "regurgitation": {**regurgitated, **trained_passes(storage, run), "sources": confidential_sources(settings)}}
+
+
+def trained_passes(storage, run: Run) -> dict:
+    """How often the run passed over its confidential tokens, before and after train.confidential_passes
+    (assets/checkpoints/exposure.py), summed over its phases; {} when no cap was set."""
+    capping = storage.read_json(f"{run.folder}/config.json").get("confidential_passes") or {}
+    phases = capping.get("phases", [capping] if capping else [])
+    if not phases:
+        return {}
+    return {"passes": round(sum(ph["passes"] for ph in phases), 2), "passes_uncapped": round(sum(ph["passes_uncapped"] for ph in phases), 2)}
 
 
 def memorization_curve(results: dict) -> list[dict]:

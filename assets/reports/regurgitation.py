@@ -20,10 +20,6 @@ import torch
 from assets.reports.redaction import wilson
 
 
-def confidential_sources(settings) -> list[str]:
-    return sorted(s.name for s in settings.sources if s.confidential)
-
-
 def windows(tokenizer, texts: list[str], prefix: int, suffix: int, samples: int, seed: int, eot: int) -> list[list[int]]:
     """Seeded windows of prefix + suffix tokens, at most `samples`, spread over the documents;
     each document read as training reads it, after an end-of-text token."""
