@@ -77,9 +77,13 @@ class TokenWindows:
             raise ValueError(f"annealing weights {weights} leave no window to draw from {self.storage.url(ARMS[self.arm].manifest)}")
         return out
 
+    def with_spans(self) -> "TokenWindows":
+        """These windows with their document spans read (weighted, every weight 1, when not yet)."""
+        return self if self.masses is not None else self.weighted({})
+
     def rescaled(self, sources: set[str], factor: float) -> "TokenWindows":
         """The same draw, the windows starting in documents of `sources` `factor` times as likely."""
-        base = self if self.masses is not None else self.weighted({})
+        base = self.with_spans()
         out = TokenWindows.__new__(TokenWindows)
         out.__dict__.update(base.__dict__)
         out.span_weights = np.where(np.isin(base.span_sources, sorted(sources)), base.span_weights * factor, base.span_weights)
@@ -89,7 +93,7 @@ class TokenWindows:
     def passes(self, sources: set[str], tokens: float) -> tuple[float, int]:
         """(expected passes over the tokens of `sources`' documents when `tokens` are drawn, those
         tokens): a document the mixture repeats counts once, each of its copies' draws a pass."""
-        base = self if self.masses is not None else self.weighted({})
+        base = self.with_spans()
         lengths = base.spans[:, 1] - base.spans[:, 0]
         inside = np.isin(base.span_sources, sorted(sources))
         count = int(lengths[inside & (base.span_copies == 0)].sum())

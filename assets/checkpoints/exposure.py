@@ -29,7 +29,8 @@ def capped(windows: TokenWindows, sources: list[str], tokens: float, passes: Opt
     times on average, what was done: their tokens, passes before and after, the factor)."""
     if passes is None or not sources:
         return windows, {}
-    before, count = windows.passes(set(sources), tokens)
+    spans = windows.with_spans()  # the documents' spans, read once for the passes and the rescaling
+    before, count = spans.passes(set(sources), tokens)
     record = {"tokens": count, "passes_uncapped": round(before, 3)}
     if before <= passes:
         return windows, {**record, "passes": round(before, 3), "factor": 1.0}
@@ -39,5 +40,5 @@ def capped(windows: TokenWindows, sources: list[str], tokens: float, passes: Opt
                          f"so {tokens:,.0f} tokens pass over them {before:.1f} times whatever the weights; train fewer tokens or on more data")
     # passes(f) = tokens * f * share / ((1 - share + f * share) * count), solved for passes(f) = passes
     factor = passes * count * (1 - share) / (share * (tokens - passes * count))
-    out = windows.rescaled(set(sources), factor)
+    out = spans.rescaled(set(sources), factor)
     return out, {**record, "passes": round(out.passes(set(sources), tokens)[0], 3), "factor": round(factor, 6)}
