@@ -17,9 +17,20 @@ _LONG = re.compile(r"(\S{%d,})" % LONG_RUN)
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    import spacy
+    """spacy.blank("en").tokenizer, built as spaCy's own tokenizer factory builds it
+    (spacy/language.py, create_tokenizer) but without a Language: Language() first imports every
+    package's `spacy_factories` entry point, and presidio's imports transformers, ~3 s of every
+    worker's start-up for a tokenizer that needs none of it. Same rules, same vocabulary
+    attributes (tests/cleaned/test_words.py holds them token for token)."""
+    from spacy.lang.en import English
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+    from spacy.vocab import create_vocab
 
-    return spacy.blank("en").tokenizer
+    d = English.Defaults
+    return Tokenizer(create_vocab("en", d), rules=d.tokenizer_exceptions, prefix_search=compile_prefix_regex(d.prefixes).search,
+                     suffix_search=compile_suffix_regex(d.suffixes).search, infix_finditer=compile_infix_regex(d.infixes).finditer,
+                     token_match=d.token_match, url_match=d.url_match)
 
 
 def tokens(text: str):
