@@ -125,6 +125,15 @@ def _all_duplicate_chars(grams: list[str], lengths: list[int], n: int) -> int:
     return repeated
 
 
+def _prefix_free(grams: list[str]) -> bool:
+    """No n-gram string equals another or starts another. Then no n'-gram repeats for any n' >= n
+    either: if joined (n+1)-gram i started (or equalled) (n+1)-gram j, the n-grams i and j, both
+    prefixes of (n+1)-gram j, would be equal or one would start the other; so the property passes
+    from n to n+1 and on. Sorted, a string that starts others is followed by one of them."""
+    ordered = sorted(grams)
+    return not any(map(str.startswith, ordered[1:], ordered))
+
+
 def repetition_check(p: GopherRepetitionParams):
     def check(text: str, words: list[str]) -> Optional[str]:
         if not text:
@@ -150,6 +159,8 @@ def repetition_check(p: GopherRepetitionParams):
                 return f"top_{n}_gram"
         fracs = p.dup_n_grams
         for n, grams in _joined_grams(words, sorted(fracs)):
+            if _prefix_free(grams):
+                break  # nothing repeats at n or at any larger n (most documents: 5 string passes saved)
             if _all_duplicate_chars(grams, lengths, n) / len(text) > fracs[n]:
                 return f"duplicated_{n}_n_grams"
         return None
