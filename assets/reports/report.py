@@ -23,6 +23,7 @@ from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
 from assets.cleaned import funnel as cleaned_funnel, truth as curation_truth
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
+from assets.cleaned.graph.verbalize import words_new_to_training
 from assets.cleaned.paths import LEDGER, MIXTURE
 from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
@@ -48,6 +49,8 @@ PLOTS = plots.PLOTS
 PNGS = {"arms": "arms at equal compute, 95% intervals", "loss": "loss curves", "bpb_per_source": "bits per byte per source",
         "funnel": "cleaning funnel", "mixture": "training mixture", "funnel_by_source": "each source's documents, kept and removed by step"}
 QA_FIGURES = ("acc", "acc_norm", "exact_match")
+PHRASING_WORDS = ("Each `known` frame is a sentence frame no training text uses, `known_far` a wording made of words no generator writes; "
+                  "'words no generated text uses' names the frame's words that no generated training text uses (the house's own documents may).")
 PAIRS = [(DEFAULT, BASELINE), (DEFAULT, "curated"), ("curated", BASELINE), (FINETUNED, DEFAULT)]  # finetuned: at equal house tokens
 HELDOUT_SETS = ("heldout", "low_quality", "contaminated", "out_of_scope")  # assets/reports/heldout.py: the headline and the sets scored apart
 HEADLINE = ["known_acc", "known_exact_match", "unseen_acc", "bits_per_byte"]
@@ -192,6 +195,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
         **metrics,
         "differences": differences,
         "qa": {s: {"questions": int((questions["set"] == s).sum()), "chance": chance[s]} for s in chance},
+        "qa_by_phrasing": qa_by_phrasing(questions, results, arms),
         "heldout": {"documents": int((texts["set"] == "heldout").sum()), "bytes": int(texts.loc[texts["set"] == "heldout", "text"].str.encode("utf-8").str.len().sum()),
                     "documents_by_set": {k: int(v) for k, v in texts["set"].value_counts().sort_index().items()},
                     "sources": read_heldout_sources(storage), "contamination_overlap": settings.params.privacy.decontamination_heldout_overlap},
@@ -218,7 +222,7 @@ def build_reports(settings: Settings, out: Storage, partition_keys: Optional[Seq
     write_plots(out, storage, out_metrics, results, ledger)
     for run, r in sorted(results.items()):
         out.write_text(f"{PLOTS}/canaries_{run.key}.csv", r["canary_table"].to_csv(index=False))
-        out.write_text(f"{PLOTS}/qa_{run.key}.csv", questions[["id", "set", "relation", "prompt", "answer"]].merge(r["qa"], on="id").to_csv(index=False))
+        out.write_text(f"{PLOTS}/qa_{run.key}.csv", questions[["id", "set", "relation", "phrasing", "prompt", "answer"]].merge(r["qa"], on="id").to_csv(index=False))
     configs = {r.key: storage.read_json(f"{r.folder}/config.json") for r in sorted(results)}
     out.write_text(CARD, card.model_card(settings, out_metrics, ledger, mixture_rows(storage), configs))
     out.write_text(REPORT, render_html(out, out_metrics, ledger, questions, results))
@@ -255,6 +259,20 @@ def write_plots(out: Storage, storage: Storage, metrics: dict, results: dict, le
     out.write_bytes(f"{PLOTS}/funnel.png", plots.barh_png([r["step"] for r in funnel], [r["documents"] for r in funnel], "Cleaning funnel", "documents"))
     out.write_bytes(f"{PLOTS}/funnel_by_source.png", cleaned_funnel.source_png(ledger))
     out.write_bytes(f"{PLOTS}/mixture.png", plots.barh_png([r["source_kind"] for r in mixture], [r["share"] for r in mixture], "Training mixture", "share of bytes"))
+
+
+def qa_by_phrasing(questions: pd.DataFrame, results: dict, arms: list[str]) -> list[dict]:
+    """Each question frame's acc per arm (mean over seeds), with the frame's words that no generated
+    training text uses: which new frames a model carries the house's facts to, and which not."""
+    relations = sorted(questions["relation"].unique())
+    rows = []
+    for (s, relation, frame), group in questions.groupby(["set", "relation", "phrasing"], sort=True):
+        ids = set(group["id"])
+        rows.append({"set": s, "relation": relation, "phrasing": frame, "questions": len(ids),
+                     "words no generated text uses": " ".join(words_new_to_training(frame, relations)),
+                     **{label(a): round(float(np.mean([x["qa"].loc[x["qa"]["id"].isin(ids), "acc"].mean() for r, x in results.items() if r.arm == a])), 3)
+                        for a in arms}})
+    return rows
 
 
 def _with_ci(m: dict, key: str) -> str:
@@ -295,6 +313,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Differences between arms (paired bootstrap)", html.table(differences)),
         *([("lm-evaluation-harness beside ours (each run's transformers export, the same items)", html.table(beside.rows(metrics)))] if "harness" in metrics else []),
         ("Knowledge questions per relation (acc, mean over seeds)", qa_intro + html.table(by_relation)),
+        ("Knowledge questions per phrasing (acc, mean over seeds)", html.paragraph(PHRASING_WORDS) + html.table(metrics.get("qa_by_phrasing", []))),
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
         ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows) + html.paragraph(
             f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were judged low quality by the house: its experts' labels or its own "

@@ -66,7 +66,7 @@ def write_evalsets(storage: Storage) -> None:
     storage.write_parquet(f"{EVALSETS}/heldout/part-00000.parquet", pa.Table.from_pylist(
         [{"doc_id": f"h{i}", "source": ("catalog", "press")[i % 2], "kind": "text", "text": " ".join(sentence(rng) for _ in range(4))} for i in range(6)]))
     storage.write_parquet(f"{EVALSETS}/qa/questions.parquet", pa.Table.from_pylist(
-        [{"id": f"q{i}", "set": ("known", "unseen")[i % 2], "prompt": f"The {w} is made of", "answer": " silk", "distractors": [" wool", " tweed"],
+        [{"id": f"q{i}", "set": ("known", "unseen")[i % 2], "prompt": f"The {w} is made of", "phrasing": "{s} is made of", "answer": " silk", "distractors": [" wool", " tweed"],
           "edge_id": f"e{i}", "relation": "made_of", "node_type": "material"} for i, w in enumerate(["collar", "cuff", "hem", "seam"])]))
     storage.write_json(f"{EVALSETS}/heldout_sources.json", [{"source": "catalog", "eligible": 30, "held_out": 3, "note": ""}])
     storage.write_json(LEDGER, {"documents_in": 120, "kept": 120, "removed": {}, "quarantined": {}, "sources": {}})

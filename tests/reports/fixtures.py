@@ -78,7 +78,7 @@ def write_world(root, curated_texts_extra: list[str] = (), steps: int = 20) -> S
     storage.write_text("tokenized/tokenizer.json", tokenizer.to_str())
     storage.write_parquet(f"{MIXTURE}/part-00000.parquet", pa.Table.from_pylist([{**d, "synthetic": False, "copies": 1} for d in docs]))
     storage.write_parquet(f"{EVALSETS}/heldout/part-00000.parquet", pa.Table.from_pylist(heldout))
-    questions = [{"id": f"q{i}", "set": ("known", "unseen")[i % 2], "prompt": f"The {w} is made of", "answer": " silk", "distractors": [" wool", " tweed"],
+    questions = [{"id": f"q{i}", "set": ("known", "unseen")[i % 2], "prompt": f"The {w} is made of", "phrasing": "{s} is made of", "answer": " silk", "distractors": [" wool", " tweed"],
                   "edge_id": f"e{i}", "relation": "made_of", "node_type": "material"}
                  for i, w in enumerate(["collar", "cuff", "hem", "lining", "seam", "pleat"])]
     storage.write_parquet(f"{EVALSETS}/qa/questions.parquet", pa.Table.from_pylist(questions))

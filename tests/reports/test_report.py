@@ -40,6 +40,8 @@ def test_metrics_hold_every_arm_with_intervals_differences_qa_and_privacy(built)
     # the raw model never saw the held-out text's style without spam: the house model fits it better, beyond doubt
     assert diff["hi"] < 0
     assert metrics["qa"]["known"] == {"questions": 3, "chance": pytest.approx(1 / 3)}
+    # each frame scored apart: the known and unseen questions here share one, asked 3 times in each set
+    assert [(r["set"], r["phrasing"], r["questions"]) for r in metrics["qa_by_phrasing"]] == [("known", "{s} is made of", 3), ("unseen", "{s} is made of", 3)]
     assert metrics["heldout"]["documents"] == 6 and metrics["heldout"]["sources"][1]["held_out"] == 0
     assert [r["budget_matches"] for r in metrics["integrity"]] == [True] * 4
     assert [s["prompt"] for s in metrics["samples"]] == ["The collar is", "Silk"] and set(metrics["samples"][0]) == {"prompt", "raw", "curated+graph"}
@@ -74,6 +76,7 @@ def test_html_is_self_contained_with_its_plots(built):
     page = out.read_text(report.REPORT)
     assert len(re.findall(r"src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'", page)) == 6
     assert "http" not in page and "<script" not in page
+    assert "Knowledge questions per phrasing" in page and "{s} is made of" in page
     card = out.read_text(report.CARD)
     assert "## Known limits" in card and "## Verdict" in card and "curated_graph.known_acc_lo" in card
     metadata = report.report_metadata(out)

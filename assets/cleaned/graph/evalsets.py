@@ -43,9 +43,9 @@ from assets.cleaned.schema import CORPUS_SCHEMA
 from assets.cleaned.graph.graph import asked_nodes, read_graph
 from assets.cleaned.graph.inputs import load_raw
 from assets.cleaned.graph.paths import HELDOUT_DOCS, HELDOUT_LOW, HELDOUT_SOURCES, QA, QUESTIONS
-from assets.cleaned.graph.phrasings import far_prompt, known_prompt
+from assets.cleaned.graph.phrasings import prompt, question_frame
 from assets.core.markdown import markdown_table
-from assets.cleaned.graph.verbalize import cloze, fact_table, noun_phrase, stable_int
+from assets.cleaned.graph.verbalize import fact_table, noun_phrase, stable_int
 
 SETS = ("known", "unseen", "known_far")
 ID_PREFIX = {"known": "k", "unseen": "u", "known_far": "f"}
@@ -55,6 +55,7 @@ QUESTION_SCHEMA = pa.schema(
         ("id", pa.string()),
         ("set", pa.string()),  # known | unseen | known_far
         ("prompt", pa.string()),
+        ("phrasing", pa.string()),  # the prompt's frame, "{s} owes its finish to": the report scores each apart
         ("answer", pa.string()),
         ("distractors", pa.list_(pa.string())),
         ("edge_id", pa.string()),
@@ -89,15 +90,11 @@ def questions(nodes: pd.DataFrame, edges: pd.DataFrame, fraction: float, n_distr
             candidates = [n for n in pools[f.dst_type] if n not in truths[(f.src, f.relation)]]
             picks = random.Random(stable_int(seed, "distractors", f.edge_id)).sample(candidates, n_distractors)
             wrong = [noun_phrase(f.dst_type, node_name[p]) for p in picks]
-            if kind == "unseen":
-                prompt, answer = cloze(f.relation, f.src_np, f.dst_np)
-                distractors = [cloze(f.relation, f.src_np, w)[1] for w in wrong]
-            else:
-                prompt = known_prompt(f.relation, f.src_np, f.edge_id, seed) if kind == "known" else far_prompt(f.relation, f.src_np)
-                answer, distractors = " " + f.dst_np, [" " + w for w in wrong]
-            rows.append({"id": f"{ID_PREFIX[kind]}-{f.edge_id}", "set": kind, "prompt": prompt, "answer": answer, "distractors": distractors,
-                         "edge_id": f.edge_id, "relation": f.relation, "node_type": f.dst_type, "src": f.src,
-                         "dst": f.dst, "answer_sentence": prompt + answer + "."})
+            frame = question_frame(kind, f.relation, f.edge_id, seed)  # unseen: the cloze form, a training phrasing
+            asked = prompt(frame, f.src_np)
+            rows.append({"id": f"{ID_PREFIX[kind]}-{f.edge_id}", "set": kind, "prompt": asked, "phrasing": frame, "answer": " " + f.dst_np,
+                         "distractors": [" " + w for w in wrong], "edge_id": f.edge_id, "relation": f.relation, "node_type": f.dst_type,
+                         "src": f.src, "dst": f.dst, "answer_sentence": asked + " " + f.dst_np + "."})
     table = pd.DataFrame(rows, columns=QUESTION_SCHEMA.names).sort_values("id").reset_index(drop=True)
     return table, {"eligible_facts": len(ranked), "heldout_facts": len(unseen), "known_facts": len(stated)}
 

@@ -14,7 +14,7 @@ checks that no training document contains a `known` or `known_far` prompt.
 
 from __future__ import annotations
 
-from assets.cleaned.graph.verbalize import held_out_prompt, sentence, stable_int
+from assets.cleaned.graph.verbalize import cloze_frame, held_out_frame, sentence, stable_int
 
 FAR = {
     "made_of": "The material chosen for {s} is",
@@ -33,10 +33,15 @@ def far_phrasing(relation: str) -> str:
     return FAR.get(relation, "Asked about {s} and its " + relation.replace("_", " ") + ", the answer is")
 
 
-def known_prompt(relation: str, src: str, edge_id: str, seed: int) -> str:
-    """The `known` question's prompt: a held-out phrasing drawn for this fact."""
-    return held_out_prompt(relation, src, stable_int(seed, "known phrasing", edge_id))
+def question_frame(kind: str, relation: str, edge_id: str, seed: int) -> str:
+    """How a question of this set asks the fact, cut before its object ("{s} owes its finish to"):
+    `known` a held-out phrasing drawn per fact, `known_far` the far wording, `unseen` the cloze form."""
+    if kind == "known":
+        return held_out_frame(relation, stable_int(seed, "known phrasing", edge_id))
+    if kind == "known_far":
+        return far_phrasing(relation)
+    return cloze_frame(relation)
 
 
-def far_prompt(relation: str, src: str) -> str:
-    return sentence(far_phrasing(relation).format(s=src))
+def prompt(frame: str, src: str) -> str:
+    return sentence(frame.format(s=src))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
+import re
 
 import pandas as pd
 
@@ -139,10 +140,23 @@ def training_phrasings(relation: str) -> list[str]:
     return [t for t in TEMPLATES[relation] if t not in held]
 
 
-def held_out_prompt(relation: str, src: str, phrasing: int) -> str:
-    """A held-out phrasing cut before its object: how a `known` question asks the fact."""
+def held_out_frame(relation: str, phrasing: int) -> str:
+    """A held-out phrasing cut before its object ("{s} owes its finish to"): how a `known` question asks."""
     held = held_out_phrasings(relation)
-    return sentence(_cut(held[phrasing % len(held)]).format(s=src))
+    return _cut(held[phrasing % len(held)])
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+", text.replace("{s}", " ").replace("{d}", " ").casefold()))
+
+
+def words_new_to_training(frame: str, relations: list[str]) -> list[str]:
+    """The words of a question's frame that no training phrasing nor client question of these
+    relations uses: words the generated text never shows the model (house documents may)."""
+    from assets.cleaned.graph.dialogues import QUESTIONS
+
+    vocabulary = set().union(*(words(t) for r in relations for t in [*training_phrasings(r), *QUESTIONS[r]]))
+    return sorted(words(frame) - vocabulary)
 
 
 def render(relation: str, src: str, dst: str, phrasing: int) -> str:
@@ -150,11 +164,11 @@ def render(relation: str, src: str, dst: str, phrasing: int) -> str:
     return sentence(templates[phrasing % len(templates)].format(s=src, d=dst))
 
 
-def cloze(relation: str, src: str, dst: str) -> tuple[str, str]:
-    """(prompt, answer): the first phrasing cut before its object."""
+def cloze_frame(relation: str) -> str:
+    """The first phrasing cut before its object: the `unseen` questions' form, a training phrasing."""
     template = TEMPLATES[relation][0]
     assert template.endswith(OBJECT_LAST), f"the first phrasing of {relation} must end with its object"
-    return sentence(_cut(template).format(s=src)), " " + dst
+    return _cut(template)
 
 
 def stable_int(*parts) -> int:

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from assets.cleaned.graph import evalsets, graph
 from assets.cleaned.graph.evalsets import heldout_documents, questions
-from assets.cleaned.graph.phrasings import far_prompt, known_prompt
-from assets.cleaned.graph.verbalize import noun_phrase
+from assets.cleaned.graph.phrasings import FAR
+from assets.cleaned.graph.verbalize import TEMPLATES, held_out_phrasings, noun_phrase, sentence
 from tests.cleaned.graph.house import house_raw, raw_frame, sources_for
 
 
@@ -20,10 +20,13 @@ def test_questions_are_product_facts_with_same_type_distractors():
     assert len(known) == counts["known_facts"] == 40 and not set(known["edge_id"]) & set(unseen["edge_id"])
     # known facts are asked in a held-out phrasing, never the cloze form training uses; known_far asks the same facts in far words
     subject = lambda q: noun_phrase("product", nodes.set_index("id").at[q.src, "name"])  # noqa: E731
-    assert all(q.prompt == known_prompt(q.relation, subject(q), q.edge_id, 1337) for q in known.itertuples(index=False))
+    # each question carries its frame (the report scores each apart): a held-out phrasing, the far wording, the cloze form
+    assert all(q.phrasing + " {d}." in held_out_phrasings(q.relation) for q in known.itertuples(index=False))
+    assert all(q.phrasing + " {d}." == TEMPLATES[q.relation][0] for q in unseen.itertuples(index=False))
+    assert all(q.prompt == sentence(q.phrasing.format(s=subject(q))) for q in table.itertuples(index=False))
     assert not set(known["prompt"]) & set(unseen["prompt"])
     far = table.loc[table["set"] == "known_far"]
-    assert sorted(far["edge_id"]) == sorted(known["edge_id"]) and all(q.prompt == far_prompt(q.relation, subject(q)) for q in far.itertuples(index=False))
+    assert sorted(far["edge_id"]) == sorted(known["edge_id"]) and all(q.phrasing == FAR[q.relation] for q in far.itertuples(index=False))
     assert not set(far["prompt"]) & (set(known["prompt"]) | set(unseen["prompt"]))
     # several held-out phrasings are drawn, not one per relation
     assert known.groupby("relation")["prompt"].apply(lambda p: p.str.split().str[-2:].str.join(" ").nunique()).max() > 1

@@ -1,7 +1,8 @@
 """The `known` questions' phrasings: a hashed fifth of the house's own, never in training text."""
 
 from assets.cleaned.graph.dialogues import QUESTIONS
-from assets.cleaned.graph.verbalize import TEMPLATES, held_out_phrasings, held_out_prompt, render, training_phrasings
+from assets.cleaned.graph.phrasings import prompt
+from assets.cleaned.graph.verbalize import TEMPLATES, held_out_frame, held_out_phrasings, render, training_phrasings
 
 RELATIONS = [*TEMPLATES, "made_in", "top_note", "belongs_to"]  # hand-written, and derived from a mapping's names
 
@@ -27,6 +28,6 @@ def test_rendering_uses_only_training_phrasings_and_prompts_only_held_out_ones()
     for relation in RELATIONS:
         rendered = {render(relation, "the Vellora tote", "Lune silk twill", i) for i in range(200)}
         assert len(rendered) == len(training_phrasings(relation))
-        prompts = {held_out_prompt(relation, "the Vellora tote", i) for i in range(50)}
+        prompts = {prompt(held_out_frame(relation, i), "the Vellora tote") for i in range(50)}
         assert len(prompts) == len(held_out_phrasings(relation))
         assert not any(p in r for p in prompts for r in rendered)

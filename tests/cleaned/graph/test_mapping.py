@@ -11,7 +11,7 @@ from assets.cleaned.graph import graph
 from assets.cleaned.graph.dialogues import dialogues, product_qa
 from assets.cleaned.graph.evalsets import questions
 from assets.cleaned.graph.inputs import load_raw
-from assets.cleaned.graph.verbalize import cloze, fact_table, render, verbalized_documents
+from assets.cleaned.graph.verbalize import cloze_frame, fact_table, render, verbalized_documents
 from assets.core.mapping import EntityMapping
 from assets.core.params import GraphParams
 from assets.core.settings import Params, Settings, Source, SourcesFile
@@ -68,7 +68,7 @@ def test_the_pim_graph_is_verbalized_and_asked_with_derived_phrasings(tmp_path):
     facts = fact_table(nodes, edges)
     text = " ".join(d["text"] for d in verbalized_documents(facts, 3, seed=1))
     assert "The Soft Tee has material Cotton." in text or "The material of the Soft Tee is Cotton." in text or "Cotton is the material of the Soft Tee." in text
-    assert cloze("made_in", "the Soft Tee", "Porto") == ("The Soft Tee is made in", " Porto")
+    assert cloze_frame("made_in") == "{s} is made in"
     faq = " ".join(d["text"] for d in product_qa(facts, seed=1))
     assert "Q: What is the collection of the Soft Tee?" in faq or "Q: Could you tell me the collection of the Soft Tee?" in faq
 
