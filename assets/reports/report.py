@@ -23,7 +23,7 @@ from assets.checkpoints.runs import Run, parse, runs
 from assets.checkpoints.train import load_checkpoint, tokens_per_step
 from assets.cleaned import funnel as cleaned_funnel, truth as curation_truth
 from assets.cleaned.graph.evalsets import SETS, read_heldout_sources, read_questions
-from assets.cleaned.graph.verbalize import words_new_to_training
+from assets.cleaned.graph.verbalize import generated_vocabulary, words
 from assets.cleaned.paths import LEDGER, MIXTURE
 from assets.core.markdown import markdown_table
 from assets.core.settings import Settings
@@ -261,18 +261,18 @@ def write_plots(out: Storage, storage: Storage, metrics: dict, results: dict, le
     out.write_bytes(f"{PLOTS}/mixture.png", plots.barh_png([r["source_kind"] for r in mixture], [r["share"] for r in mixture], "Training mixture", "share of bytes"))
 
 
+def acc_per_arm(results: dict, arms: list[str], ids: set[str]) -> dict:
+    """{arm label: acc on these questions, mean over the arm's seeds}."""
+    return {label(a): round(float(np.mean([x["qa"].loc[x["qa"]["id"].isin(ids), "acc"].mean() for r, x in results.items() if r.arm == a])), 3) for a in arms}
+
+
 def qa_by_phrasing(questions: pd.DataFrame, results: dict, arms: list[str]) -> list[dict]:
     """Each question frame's acc per arm (mean over seeds), with the frame's words that no generated
     training text uses: which new frames a model carries the house's facts to, and which not."""
-    relations = sorted(questions["relation"].unique())
-    rows = []
-    for (s, relation, frame), group in questions.groupby(["set", "relation", "phrasing"], sort=True):
-        ids = set(group["id"])
-        rows.append({"set": s, "relation": relation, "phrasing": frame, "questions": len(ids),
-                     "words no generated text uses": " ".join(words_new_to_training(frame, relations)),
-                     **{label(a): round(float(np.mean([x["qa"].loc[x["qa"]["id"].isin(ids), "acc"].mean() for r, x in results.items() if r.arm == a])), 3)
-                        for a in arms}})
-    return rows
+    vocabulary = generated_vocabulary(sorted(questions["relation"].unique()))
+    return [{"set": s, "relation": relation, "phrasing": frame, "questions": len(group),
+             "words no generated text uses": " ".join(sorted(words(frame) - vocabulary)), **acc_per_arm(results, arms, set(group["id"]))}
+            for (s, relation, frame), group in questions.groupby(["set", "relation", "phrasing"], sort=True)]
 
 
 def _with_ci(m: dict, key: str) -> str:
@@ -290,8 +290,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
     for s in SETS:
         for relation, idx in questions.loc[questions["set"] == s].groupby("relation").indices.items():
             ids = set(questions.loc[questions["set"] == s].iloc[idx]["id"])
-            by_relation.append({"set": s, "relation": relation, "questions": len(ids),
-                                **{label(a): round(float(np.mean([x["qa"].loc[x["qa"]["id"].isin(ids), "acc"].mean() for r, x in results.items() if r.arm == a])), 3) for a in arms}})
+            by_relation.append({"set": s, "relation": relation, "questions": len(ids), **acc_per_arm(results, arms, ids)})
     sources = sorted({s for a in arms for s in metrics[a]["bits_per_byte_by_source"]})
     per_source = [{"source": s, **{label(a): metrics[a]["bits_per_byte_by_source"].get(s) for a in arms}} for s in sources]
     privacy = metrics["privacy"]
@@ -313,7 +312,7 @@ def render_html(out: Storage, metrics: dict, ledger: dict, questions: pd.DataFra
         ("Differences between arms (paired bootstrap)", html.table(differences)),
         *([("lm-evaluation-harness beside ours (each run's transformers export, the same items)", html.table(beside.rows(metrics)))] if "harness" in metrics else []),
         ("Knowledge questions per relation (acc, mean over seeds)", qa_intro + html.table(by_relation)),
-        ("Knowledge questions per phrasing (acc, mean over seeds)", html.paragraph(PHRASING_WORDS) + html.table(metrics.get("qa_by_phrasing", []))),
+        ("Knowledge questions per phrasing (acc, mean over seeds)", html.paragraph(PHRASING_WORDS) + html.table(metrics["qa_by_phrasing"])),
         ("Held-out bits per byte per source", html.table(per_source) + img("bpb_per_source")),
         ("Held-out documents per source (chosen before any arm, never trained on)", html.table(heldout_rows) + html.paragraph(
             f"Of these, {metrics['heldout']['documents_by_set'].get('low_quality', 0)} were judged low quality by the house: its experts' labels or its own "

@@ -150,13 +150,12 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[^\W\d_]+", text.replace("{s}", " ").replace("{d}", " ").casefold()))
 
 
-def words_new_to_training(frame: str, relations: list[str]) -> list[str]:
-    """The words of a question's frame that no training phrasing nor client question of these
-    relations uses: words the generated text never shows the model (house documents may)."""
+def generated_vocabulary(relations: list[str]) -> set[str]:
+    """Every word the training phrasings and client questions of these relations use: what the
+    generated text shows the model (house documents may show it more)."""
     from assets.cleaned.graph.dialogues import QUESTIONS
 
-    vocabulary = set().union(*(words(t) for r in relations for t in [*training_phrasings(r), *QUESTIONS[r]]))
-    return sorted(words(frame) - vocabulary)
+    return set().union(*(words(t) for r in relations for t in [*training_phrasings(r), *QUESTIONS[r]]))
 
 
 def render(relation: str, src: str, dst: str, phrasing: int) -> str:
