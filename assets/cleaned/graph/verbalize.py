@@ -11,6 +11,11 @@ choice, and only a phrasing that ends with its object and whose cut-off form no 
 contains (nor a client's question, dialogues.QUESTIONS) can be held out: a question must be new
 to the model.
 
+The word a frame ends on ("by", "in", "to", "from", "with", "of", "is") ends training phrasings of
+at least three product relations: a small model reads the word before the object as the relation
+when one relation owns it. While "to" ended only part_of's phrasings, "{s} owes its finish to" (a
+technique) was answered 0.33 of the time (3 seeds, house 53), 0.73 once it ended phrasings of five.
+
 Relations a house's mapping declares without hand-written phrasings get phrasings read off the
 relation's name: `has_material`/`top_note` (a noun) -> "{s} has top note {d}.", `made_in` (ends
 with a preposition) -> "{s} is made in {d}.", `belongs_to` (a verb) -> "{s} belongs to {d}.".
@@ -57,29 +62,29 @@ class _Phrasings(dict):
 
 
 TEMPLATES = _Phrasings({
-    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "For {s}, the house chose {d}.", "{s} comes in {d}.",
+    "made_of": ["{s} is made of {d}.", "{s} is cut from {d}.", "{s} is made with {d}.", "{s} comes in {d}.",
                 "{s} is fashioned in {d}.", "{s} is made entirely of {d}, and it ages well.", "{s}: {d}, selected by the workshop.",
-                "Touch {s} and you feel {d}.", "The house makes {s} from {d}.", "What is {s} made of? {d}.", "The material of {s} is {d}.",
-                "Ask what {s} is made of and the answer is {d}.", "In the catalogue, the material listed for {s} is {d}.", "Every piece of {s} is cut from {d}.", "What the house uses for {s} is {d}."],
+                "{s} is distinguished by {d}.", "The house makes {s} from {d}.", "For {s}, the choice of a material fell to {d}.", "The material of {s} is {d}.",
+                "Ask what {s} is made of and the answer is {d}.", "In the catalogue, the material listed for {s} is {d}.", "{s} is worked in {d}.", "What the house uses for {s} is {d}."],
     "uses_technique": ["{s} is finished with {d}.", "{s} is crafted using {d}.", "Artisans finish {s} with {d}.", "The making of {s} calls for {d}.",
                        "{s} gets its character from {d}.", "{s} owes its finish to {d}.", "On {s}, the workshop uses {d}.",
-                       "Look closely at {s} to see {d}.", "{s} shows the art of {d}.", "The finish of {s} is {d}.", "No piece like {s} skips {d}.",
-                       "Ask how {s} is finished and the answer is {d}.", "In the catalogue, the technique listed for {s} is {d}.", "What the artisans apply to {s} is {d}.", "The finishing of {s} is done with {d}."],
+                       "{s} is set apart by {d}.", "{s} shows the art of {d}.", "The finish of {s} is {d}.", "Every seam of {s} is done in {d}.",
+                       "Ask how {s} is finished and the answer is {d}.", "In the catalogue, the technique listed for {s} is {d}.", "What the artisans apply to {s} is {d}.", "The whole character of {s} comes down to {d}."],
     "part_of": ["{s} belongs to {d}.", "{s} is part of {d}.", "{s} is included in {d}.", "{s} joins {d}.",
                 "{s} sits within {d}.", "{s} appears in {d}.", "{s} is listed in {d}.", "{s} was presented with {d}.",
                 "{s} is among the pieces of {d}.", "{s}, from {d}, is in the boutiques.", "The collection of {s} is {d}.",
                 "Ask which collection {s} belongs to and the answer is {d}.", "In the catalogue, the collection listed for {s} is {d}.", "What {s} belongs to is {d}.", "The season that brought {s} is {d}."],
     "crafted_in": ["{s} is crafted in {d}.", "{s} comes out of {d}.", "{s} is produced at {d}.", "{s} is assembled at {d}.",
-                   "{s} is built by the artisans of {d}.", "{s} leaves {d} finished by hand.", "{s} is made at {d}.",
+                   "{s} is built by the artisans of {d}.", "{s} is sent out from {d}.", "{s} is made at {d}.",
                    "{s} is born in {d}.", "{s} is a piece from {d}.", "{s} comes off the workbenches of {d}.", "The workshop of {s} is {d}.",
                    "Ask where {s} is crafted and the answer is {d}.", "In the catalogue, the workshop listed for {s} is {d}.", "The atelier that makes {s} is {d}.", "Where {s} is made is {d}."],
-    "crafted_by": ["{s} is made by {d}.", "{s} is made by hand by {d}.", "{s} is the work of {d}.", "{s} is crafted by {d}.",
+    "crafted_by": ["{s} is made by {d}.", "{s} is entrusted to {d}.", "{s} is the work of {d}.", "{s} is crafted by {d}.",
                    "{s} is handmade by {d}.", "{s} is signed by {d}.", "{s} has {d} as its artisan.",
-                   "{s} comes from the bench of {d}.", "{s} is made, stitch by stitch, by {d}.", "The artisan of {s} is {d}.", "{s} was made by {d}.",
+                   "{s} comes from the bench of {d}.", "The work on {s} rests with {d}.", "The artisan of {s} is {d}.", "{s} was made by {d}.",
                    "Ask who makes {s} and the answer is {d}.", "In the catalogue, the artisan listed for {s} is {d}.", "The maker of {s} is {d}.", "The person who makes {s} is {d}."],
     "designed_by": ["{s} was designed by {d}.", "{s} is designed by {d}.", "{s} is a design by {d}.", "{s} was drawn by {d}.",
-                    "{s} was imagined by {d}.", "{s} carries the signature of {d}.", "{s} has {d} as its designer.",
-                    "The first sketch of {s} came from {d}.", "{s} is a creation of {d}.", "{s} was conceived by {d}.", "The designer of {s} is {d}.",
+                    "{s} was imagined by {d}.", "{s} carries the signature of {d}.", "The idea for {s} began with {d}.",
+                    "The first sketch of {s} came from {d}.", "Credit for designing {s} goes to {d}.", "{s} was conceived by {d}.", "The designer of {s} is {d}.",
                     "Ask who designed {s} and the answer is {d}.", "In the catalogue, the designer listed for {s} is {d}.", "The person who designed {s} is {d}.", "The name on the design of {s} is {d}."],
     "works_in": ["{s} works in {d}.", "{s} is an artisan of {d}.", "{s} works at {d}.", "{s} has a bench at {d}.",
                  "{s} can be met at {d}.", "{s} spends the day at {d}."],

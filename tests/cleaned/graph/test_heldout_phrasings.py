@@ -31,3 +31,22 @@ def test_rendering_uses_only_training_phrasings_and_prompts_only_held_out_ones()
         prompts = {prompt(held_out_frame(relation, i), "the Vellora tote") for i in range(50)}
         assert len(prompts) == len(held_out_phrasings(relation))
         assert not any(p in r for p in prompts for r in rendered)
+
+
+PRODUCT_RELATIONS = ["made_of", "uses_technique", "part_of", "crafted_in", "crafted_by", "designed_by"]
+CLOSING_WORDS = ["by", "in", "to", "from", "with", "of", "is"]
+
+
+def test_the_word_before_the_object_does_not_name_the_relation():
+    """Each word that closes a frame closes training phrasings of at least three product relations,
+    so a model must read the frame's other words to know which fact is asked: while "to" closed only
+    part_of's, "{s} owes its finish to" (a technique) was answered 0.33 of the time, 0.73 after
+    (house 53, 3 seeds each, params.yaml train:)."""
+    closing = {word: set() for word in CLOSING_WORDS}
+    for relation in PRODUCT_RELATIONS:
+        for template in training_phrasings(relation):
+            if template.endswith(" {d}."):
+                last = template[: -len(" {d}.")].split()[-1]
+                if last in closing:
+                    closing[last].add(relation)
+    assert {word: len(relations) >= 3 for word, relations in closing.items()} == {word: True for word in CLOSING_WORDS}, closing
