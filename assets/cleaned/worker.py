@@ -27,6 +27,7 @@ from assets.cleaned.normalize import content_hash
 from assets.cleaned.pipeline import Pipeline, curation_pipeline
 from assets.cleaned.schema import as_corpus
 from assets.cleaned.steps import run_steps
+from assets.cleaned.worker_process import serve
 from assets.cleaned.write import spill
 from assets.raw.ingest import documents_dir
 
@@ -89,7 +90,7 @@ class Worker:
         return result
 
 
-def _serve(worker: Worker, tasks, results) -> None:
+def serve_batches(worker: Worker, tasks, results) -> None:
     """A worker process: (index, batch) in, (index, result, error) out, until None."""
     for index, batch in iter(tasks.get, None):
         try:
@@ -119,7 +120,8 @@ def run_batches(worker: Worker, batches: Iterable[pa.RecordBatch]) -> Iterator[d
         return
     mp = get_context(p.start_method)
     tasks, results = mp.Queue(), mp.Queue()
-    processes = [mp.Process(target=_serve, args=(worker, tasks, results), daemon=True) for _ in range(p.workers)]
+    pickled = pickle.dumps(worker)  # unpickled in the worker after worker_process.serve keeps torch out
+    processes = [mp.Process(target=serve, args=(pickled, tasks, results), daemon=True) for _ in range(p.workers)]
     for process in processes:
         process.start()
     try:

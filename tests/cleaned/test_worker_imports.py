@@ -1,10 +1,11 @@
 """A spawned cleaning worker starts a fresh interpreter and imports what its code path imports:
 that start-up is paid once per worker per run. The curation path must not pull in the privacy
 package (spaCy's French lexicon, presidio's analyzer, sklearn: ~9 s) when it runs no privacy step,
-and the privacy path must not import spaCy's French package (~6 s) that only the parent needs.
+and the privacy path must not import spaCy's French package (~6 s) that only the parent needs;
+neither path imports torch (1.7 s, through spaCy's thinc) nor transformers (presidio's, ~2 s more).
 
-Checked in a fresh interpreter, as a spawned worker is: it imports the worker module, unpickles
-the Worker's arguments, runs one batch, then reports what got imported."""
+Checked in a fresh interpreter, as a spawned worker is: it starts at the process target run_batches
+gives it (worker_process.serve), unpickles the Worker there, runs one batch, then reports what got imported."""
 
 from __future__ import annotations
 
@@ -18,21 +19,28 @@ import pyarrow.parquet as pq
 
 from assets.cleaned.context import PrivacyContext
 from assets.cleaned.privacy.gazetteer import Gazetteer
+from assets.cleaned.worker import Worker, raw_batches
 from tests.cleaned._house import PROJECT, make_settings, prose, source
 
 WORKER = textwrap.dedent(
     """
-    import json, pickle, sys
-    from assets.core.settings import load_settings
-    from assets.cleaned.worker import Worker, raw_batches
+    import json, pickle, queue, sys
+    from assets.cleaned.worker_process import serve
 
-    params, sources, storage, spill, context = sys.argv[1:6]
-    settings = load_settings(params, sources, storage)
-    with open(context, "rb") as handle:
-        context = pickle.load(handle)  # what run_batches sends a worker
-    result = Worker(settings, context, spill).process(next(raw_batches(settings, 1000)))
+    worker, batch = sys.argv[1:3]
+    with open(worker, "rb") as handle:
+        worker = handle.read()  # what run_batches sends a worker: the pickled Worker
+    with open(batch, "rb") as handle:
+        batch = pickle.load(handle)
+    tasks, results = queue.Queue(), queue.Queue()
+    tasks.put((0, batch))
+    tasks.put(None)
+    serve(worker, tasks, results)  # the spawned process's target, as run_batches starts it
+    index, result, error = results.get()
+    assert error is None, error[1]
     print(json.dumps({"spill": result["spill"],
-                      "modules": sorted(m for m in sys.modules if m.split(".")[0] in {"assets", "sklearn", "spacy", "presidio_analyzer", "presidio_anonymizer"})}))
+                      "modules": sorted(m for m, module in sys.modules.items() if module is not None
+                                        and m.split(".")[0] in {"assets", "sklearn", "spacy", "presidio_analyzer", "presidio_anonymizer", "thinc", "torch", "transformers"})}))
     """
 )
 CLIENT = "Camille Moreau"
@@ -40,11 +48,12 @@ DOCS = [prose(i) for i in range(12)] + ["<html><body><p>" + prose(99) + "</p></b
 
 
 def worker_run(tmp_path, context) -> dict:
-    make_settings(tmp_path, [source("a", DOCS)], clean={"workers": 2, "language": {"enabled": False}})
+    settings = make_settings(tmp_path, [source("a", DOCS)], clean={"workers": 2, "language": {"enabled": False}})
     spill = tmp_path / "spill"
     spill.mkdir()
-    (tmp_path / "context.pickle").write_bytes(pickle.dumps(context))
-    proc = subprocess.run([sys.executable, "-c", WORKER, *(str(tmp_path / f) for f in ("params.yaml", "sources.yaml", "data", "spill", "context.pickle"))],
+    (tmp_path / "worker.pickle").write_bytes(pickle.dumps(Worker(settings, context, str(spill))))
+    (tmp_path / "batch.pickle").write_bytes(pickle.dumps(next(raw_batches(settings, 1000))))
+    proc = subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "worker.pickle"), str(tmp_path / "batch.pickle")],
                           cwd=PROJECT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -63,6 +72,8 @@ def test_a_curation_worker_imports_no_privacy_module(tmp_path):
     assert len(report["texts"]) > 10
     assert loaded(report, "assets.cleaned.filters.c4") and loaded(report, "spacy.lang.en")
     assert [name for name in ("assets.cleaned.privacy", "sklearn", "spacy.lang.fr", "presidio_anonymizer") if loaded(report, name)] == []
+    # spaCy's thinc imports torch when it can (1.7 s); the worker keeps it out
+    assert loaded(report, "thinc") and not loaded(report, "torch")
 
 
 def test_a_privacy_worker_redacts_name_parts_without_importing_french(tmp_path):
@@ -74,3 +85,5 @@ def test_a_privacy_worker_redacts_name_parts_without_importing_french(tmp_path):
     assert not any("Camille" in t for t in report["texts"])
     assert loaded(report, "assets.cleaned.privacy.redact") and loaded(report, "presidio_anonymizer")
     assert not loaded(report, "spacy.lang.fr")
+    # presidio's pattern recognizers on spaCy's blank English need neither (3.3 s of imports)
+    assert not loaded(report, "torch") and not loaded(report, "transformers")

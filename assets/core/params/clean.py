@@ -131,7 +131,7 @@ class CleanParams(_Section):
     start_method: Literal["spawn", "forkserver", "fork"] = Field(
         "spawn",
         description="how worker processes start. spawn (default): a fresh interpreter that imports only the curation path "
-        "(pandas, pyarrow, spaCy's English tokenizer: ~3 s here, torch 1.7 s of it through spaCy's thinc; the privacy modules only when privacy steps run). fork inherits "
+        "(pandas, pyarrow, spaCy's English tokenizer: ~1 s here, torch and transformers kept out, see assets/cleaned/worker_process.py; the privacy modules only when privacy steps run). fork inherits "
         "the parent's imports and starts in ~1 s, but the stage runs inside Dagster processes that have threads, and a forked "
         "child can deadlock on a lock another thread held at the fork: opt in only where the parent is single-threaded. "
         "forkserver forks from a clean single-threaded server; on this stage it costs what spawn costs",
