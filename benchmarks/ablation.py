@@ -17,6 +17,9 @@ iterations x 2,048 tokens = 37M tokens; three single-thread runs side by side (t
 measured ~6.2k tokens/s each on these 2 cores, ~18.6k together: ~33 minutes of training, plus ~8 for
 the rest of the chain, the checkpoint gates and scoring 9 models. The output lists each stage's
 seconds and each run's measured tokens/s, so the arithmetic can be checked on another machine.
+Measured: 1,212 s wall on an idle 2-core machine (2026-12-03, house 67: ~14.7k tokens/s per run,
+checkpoints 883 s, reports 262 s). At the ~4.2k tokens/s per run measured on a day when other
+sessions' jobs shared the cores, the same arithmetic gives ~75 min: over the 60-minute budget.
 """
 
 from __future__ import annotations
