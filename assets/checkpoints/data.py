@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from assets.checkpoints import goldfish
 from assets.cleaned.graph.mixture import weight_of
 from assets.cleaned.graph.synthetic import synthetic_kind
 from assets.cleaned.paths import RAW_RECIPE
@@ -43,6 +44,7 @@ class TokenWindows:
         starts = np.array([max(0, len(s) - block) for s in self.shards], dtype=np.int64)
         self.ends = np.cumsum(starts)
         self.masses: Optional[np.ndarray] = None  # weighted: cumulative mass per document span
+        self.drops: Optional[list[np.ndarray]] = None  # goldfish: per shard, the target positions left out of the loss
         if not len(self.ends) or self.ends[-1] == 0:
             raise ValueError(f"{storage.url(ARMS[arm].manifest)}: the {split} split has no window of {block + 1} tokens")
 
@@ -75,6 +77,14 @@ class TokenWindows:
         out.masses = np.cumsum((out.spans[:, 1] - out.spans[:, 0]) * out.span_weights)
         if out.masses[-1] <= 0:
             raise ValueError(f"annealing weights {weights} leave no window to draw from {self.storage.url(ARMS[self.arm].manifest)}")
+        return out
+
+    def with_goldfish(self, sources: set[str], k: int, context: int) -> "TokenWindows":
+        """The same windows, the loss leaving out one in k of `sources`' tokens (goldfish.py): their
+        targets come back as -1, which the models' cross-entropy ignores."""
+        out = TokenWindows.__new__(TokenWindows)
+        out.__dict__.update(self.__dict__)
+        out.drops = goldfish.dropped_positions(self.storage, self.arm, self.entries, self.shards, sources, k, context)
         return out
 
     def with_spans(self) -> "TokenWindows":
@@ -115,12 +125,17 @@ class TokenWindows:
         shard_ix = np.searchsorted(self.ends, picks, side="right")
         offsets = np.arange(self.block + 1, dtype=np.int64)
         window = np.empty((count, self.block + 1), dtype=np.int64)
+        left_out = np.zeros((count, self.block), dtype=bool)
         for s in np.unique(shard_ix):  # one fancy-indexing gather per shard instead of a slice per row
             rows = shard_ix == s
             starts = picks[rows] - (self.ends[s - 1] if s else 0)
             window[rows] = self.shards[s][starts[:, None] + offsets]
+            if self.drops is not None:
+                left_out[rows] = goldfish.hits(self.drops[s], starts[:, None] + offsets[1:])
+        targets = window[:, 1:].copy()
+        targets[left_out] = -1
         window = torch.from_numpy(window)
-        return window[:, :-1].contiguous(), window[:, 1:].contiguous()
+        return window[:, :-1].contiguous(), torch.from_numpy(targets)
 
 
 def annealing_windows(windows: TokenWindows, settings, arm: str) -> Optional[TokenWindows]:

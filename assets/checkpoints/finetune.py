@@ -48,7 +48,7 @@ class CausalLM(nn.Module):
         logits = self.hf(input_ids=idx, use_cache=False).logits
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-1)  # -1: left out (goldfish.py)
         return logits, loss
 
     generate = GPT.generate  # one sampling loop for every arm: it only calls forward and config.block_size

@@ -116,11 +116,13 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     # the finetuned arm continues train.init_from's model (finetune.py); every other arm starts a GPT from scratch
     model = finetune.from_base(p.init_from, model_config(p, 1).block_size) if ARMS[run.arm].init_from else GPT(model_config(p, manifest["vocab_size"]))
     config = model.config
+    confidential, cap = exposure.confidential_sources(settings), p.confidential_passes
     train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
+    if p.goldfish_k and confidential:  # before the annealing and capped draws, which inherit it
+        train_windows = train_windows.with_goldfish(set(confidential), p.goldfish_k, p.goldfish_context)
     val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
     anneal_windows, anneal_from = annealing_windows(train_windows, settings, run.arm), p.max_iters - round(p.anneal_fraction * p.max_iters)
     plain_steps = anneal_from if anneal_windows is not None else p.max_iters
-    confidential, cap = exposure.confidential_sources(settings), p.confidential_passes
     drawn_windows, capping = exposure.capped(train_windows, confidential, plain_steps * tokens_per_step(p), cap and cap * plain_steps / p.max_iters)
     if anneal_windows is not None:
         anneal_steps = p.max_iters - anneal_from
@@ -134,6 +136,9 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
         raise ValueError(f"train.dp with train.confidential_passes={cap} for arm {run.arm}: the cap would draw the confidential sources "
                          f"({', '.join(confidential)}) less often ({capping}), and DP-SGD's accounting assumes every block is Poisson-sampled "
                          "at one rate; DP bounds what a run can memorize itself: set train.confidential_passes: null for DP runs")
+    if private and train_windows.drops is not None:  # refused, not skipped: DP-SGD samples whole blocks (dp.Blocks), every target counted
+        raise ValueError(f"train.dp with train.goldfish_k={p.goldfish_k} for arm {run.arm}: DP-SGD trains on whole blocks, and its per-sample "
+                         "clipping assumes every target counts; DP bounds what a run can memorize itself: set train.goldfish_k: null for DP runs")
     if private and anneal_windows is not None:  # refused, not skipped: the arm's recipe would silently change under DP
         raise ValueError(f"train.dp with train.anneal_fraction={p.anneal_fraction} for arm {run.arm}: DP-SGD's accounting assumes every step "
                          "Poisson-samples the same training blocks, and the annealing phase draws another mixture; set train.anneal_fraction: 0 for DP runs")

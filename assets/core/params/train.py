@@ -47,6 +47,8 @@ class TrainParams(BaseModel):
     parallel_runs: int = Field(1, ge=1, description="runs (arm x seed) trained at once, one process each; give each train.threads = cores / parallel_runs")
     anneal_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="the last share of steps in which the curated arms draw from their annealing mixture (graph.anneal_weights); 0: none")
     confidential_passes: Optional[float] = Field(None, gt=0, description="the most times a run passes, on average, over the tokens of the sources marked confidential: their windows are drawn less often beyond it (verbatim memorization grows with repetition); null: no cap")
+    goldfish_k: Optional[int] = Field(None, ge=2, description="the goldfish loss on the sources marked confidential: one in this many of their tokens is left out of the loss, chosen by a hash of the tokens before it, so the model cannot recite them (assets/checkpoints/goldfish.py); null: off")
+    goldfish_context: int = Field(13, gt=0, description="the goldfish hash reads this many tokens before each one (Hans et al. 2024: 13)")
     min_loss_drop: float = Field(0.5, description="checkpoints gate: final val loss <= initial - this (nats)")
     min_finetune_loss_drop_share: float = Field(0.05, description="checkpoints gate, finetuned arm: final val loss <= initial x (1 - this); a strong base starts low, so its drop is a share of its start")
     dp: Optional[DPParams] = Field(None, description="differentially private training of the arms holding client-derived data; null: off")
