@@ -51,17 +51,19 @@ def run_attacks(settings: Settings, run: Run, model, tokenizer, eot: int) -> dic
     confidential = split_documents(storage, run.arm, confidential_sources(settings))
     trained = confidential.loc[confidential["split"] == "train"]
     regurgitated = regurgitation(model, tokenizer, eot, trained, p.regurgitation_prefix_tokens, p.regurgitation_tokens, p.regurgitation_samples, seed)
-    return {"membership": member, "regurgitation": {**regurgitated, **trained_passes(storage, run), "sources": confidential_sources(settings)}}
+    return {"membership": member, "regurgitation": {**regurgitated, **confidential_training(storage, run), "sources": confidential_sources(settings)}}
 
 
-def trained_passes(storage, run: Run) -> dict:
-    """How often the run passed over its confidential tokens, before and after train.confidential_passes
-    (assets/checkpoints/exposure.py), summed over its phases; {} when no cap was set."""
-    capping = storage.read_json(f"{run.folder}/config.json").get("confidential_passes") or {}
+def confidential_training(storage, run: Run) -> dict:
+    """How the run trained on its confidential tokens: passes over them before and after
+    train.confidential_passes (assets/checkpoints/exposure.py), summed over its phases, and the
+    goldfish loss's k (assets/checkpoints/goldfish.py); {} when neither was set."""
+    config = storage.read_json(f"{run.folder}/config.json")
+    capping = config.get("confidential_passes") or {}
     phases = capping.get("phases", [capping] if capping else [])
-    if not phases:
-        return {}
-    return {"passes": round(sum(ph["passes"] for ph in phases), 2), "passes_uncapped": round(sum(ph["passes_uncapped"] for ph in phases), 2)}
+    out = {"passes": round(sum(ph["passes"] for ph in phases), 2), "passes_uncapped": round(sum(ph["passes_uncapped"] for ph in phases), 2)} if phases else {}
+    k = config.get("train", {}).get("goldfish_k")
+    return {**out, "goldfish_k": k} if k else out
 
 
 def memorization_curve(results: dict) -> list[dict]:

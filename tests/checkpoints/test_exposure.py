@@ -11,7 +11,7 @@ from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.runs import Run
 from assets.core.settings import Source, SourcesFile
 from assets.core.storage import Storage
-from assets.reports.attacks import trained_passes
+from assets.reports.attacks import confidential_training
 from assets.tokenized.shards import read_manifest
 from tests.checkpoints.conftest import make_settings
 from tests.checkpoints.test_data import window_sources
@@ -66,7 +66,7 @@ def test_a_capped_run_records_its_passes_and_trains_other_windows(tokenized_root
     phases = config["confidential_passes"]["phases"]
     assert [round(p["passes"], 3) for p in phases] == [0.01, 0.01]  # each phase its share of the cap
     assert all(p["passes_uncapped"] > p["passes"] and p["factor"] < 1 for p in phases)
-    reported = trained_passes(Storage(str(tmp_path / "capped")), Run(ARM, 0))  # what the report's privacy table shows
+    reported = confidential_training(Storage(str(tmp_path / "capped")), Run(ARM, 0))  # what the report's privacy table shows
     assert reported["passes"] == 0.02 and reported["passes_uncapped"] == round(sum(p["passes_uncapped"] for p in phases), 2)
     loose = settings.model_copy(update={"params": settings.params.model_copy(update={"train": settings.params.train.model_copy(update={"confidential_passes": 1e6})})})
     uncapped = train.train(loose, Storage(str(tmp_path / "loose")), Run(ARM, 0))

@@ -9,6 +9,7 @@ from assets.checkpoints.data import TokenWindows
 from assets.checkpoints.model import GPT, GPTConfig
 from assets.checkpoints.runs import Run
 from assets.core.storage import Storage
+from assets.reports.attacks import confidential_training
 from assets.tokenized.arms import ARMS
 from assets.tokenized.shards import read_manifest
 from tests.checkpoints.conftest import make_settings
@@ -105,9 +106,11 @@ def test_a_goldfish_run_is_reproducible_differs_from_a_plain_one_and_dp_refuses_
     train.train(settings, Storage(str(tmp_path / "a")), Run(ARM, 0))
     train.train(settings, Storage(str(tmp_path / "b")), Run(ARM, 0))
     assert weights(tmp_path / "a") == weights(tmp_path / "b")
+    assert confidential_training(Storage(str(tmp_path / "a")), Run(ARM, 0))["goldfish_k"] == 4  # the report's privacy table shows it
     plain = settings.model_copy(update={"params": settings.params.model_copy(update={"train": settings.params.train.model_copy(update={"goldfish_k": None})})})
     train.train(plain, Storage(str(tmp_path / "plain")), Run(ARM, 0))
     assert weights(tmp_path / "a") != weights(tmp_path / "plain")
+    assert "goldfish_k" not in confidential_training(Storage(str(tmp_path / "plain")), Run(ARM, 0))
     private = with_confidential_notes(make_settings(tokenized_root, dp=DP, max_iters=4, goldfish_k=4, confidential_passes=None), pii="client")
     with pytest.raises(ValueError, match="train.dp with train.goldfish_k=4"):
         train.train(private, Storage(str(tmp_path / "dp")), Run(ARM, 0))
