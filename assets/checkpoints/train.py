@@ -118,8 +118,9 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     config = model.config
     confidential, cap = exposure.confidential_sources(settings), p.confidential_passes
     train_windows = TokenWindows(storage, run.arm, manifest, "train", config.block_size)
-    if p.goldfish_k and confidential:  # before the annealing and capped draws, which inherit it
-        train_windows = train_windows.with_goldfish(set(confidential), p.goldfish_k, p.goldfish_context)
+    goldfish = {"k": p.goldfish_k, "context": p.goldfish_context} if p.goldfish_k and confidential else {}
+    if goldfish:  # before the annealing and capped draws, which inherit it
+        train_windows = train_windows.with_goldfish(set(confidential), goldfish["k"], goldfish["context"])
     val_windows = TokenWindows(storage, run.arm, manifest, "val", config.block_size)
     anneal_windows, anneal_from = annealing_windows(train_windows, settings, run.arm), p.max_iters - round(p.anneal_fraction * p.max_iters)
     plain_steps = anneal_from if anneal_windows is not None else p.max_iters
@@ -146,7 +147,7 @@ def train(settings: Settings, out: Storage, run: Run, log: Optional[Callable[[di
     described = {"model": config.to_dict(), "train": p.model_dump(), "seed": seed, "world_size": world, "tokenizer_sha256": manifest.get("tokenizer_sha256"),
                  "arm": run.arm, "replicate": run.replicate, "tokens_per_step": tokens_per_step(p),
                  **({"anneal_weights": settings.params.graph.anneal_weights} if anneal_windows is not None else {}),
-                 **({"confidential_passes": capping} if capping else {})}
+                 **({"confidential_passes": capping} if capping else {}), **({"goldfish": goldfish} if goldfish else {})}
     if private:
         described["dp"] = private.described
     # Resume source and destination (assets/core/resume.py): a staging area's checkpoints go to

@@ -48,22 +48,23 @@ def run_attacks(settings: Settings, run: Run, model, tokenizer, eot: int) -> dic
     reference = _reference(settings, run.arm)
     member = membership(model, tokenizer, eot, clients, p.membership_docs, seed, reference)
     member["reference"] = p.membership_reference if reference is not None else None
-    confidential = split_documents(storage, run.arm, confidential_sources(settings))
+    sources = confidential_sources(settings)
+    confidential = split_documents(storage, run.arm, sources)
     trained = confidential.loc[confidential["split"] == "train"]
     regurgitated = regurgitation(model, tokenizer, eot, trained, p.regurgitation_prefix_tokens, p.regurgitation_tokens, p.regurgitation_samples, seed)
-    return {"membership": member, "regurgitation": {**regurgitated, **confidential_training(storage, run), "sources": confidential_sources(settings)}}
+    return {"membership": member, "regurgitation": {**regurgitated, **confidential_training(storage, run), "sources": sources}}
 
 
 def confidential_training(storage, run: Run) -> dict:
     """How the run trained on its confidential tokens: passes over them before and after
     train.confidential_passes (assets/checkpoints/exposure.py), summed over its phases, and the
-    goldfish loss's k (assets/checkpoints/goldfish.py); {} when neither was set."""
+    goldfish loss's k (assets/checkpoints/goldfish.py), each as the run recorded applying it; {} when neither applied."""
     config = storage.read_json(f"{run.folder}/config.json")
     capping = config.get("confidential_passes") or {}
     phases = capping.get("phases", [capping] if capping else [])
     out = {"passes": round(sum(ph["passes"] for ph in phases), 2), "passes_uncapped": round(sum(ph["passes_uncapped"] for ph in phases), 2)} if phases else {}
-    k = config.get("train", {}).get("goldfish_k")
-    return {**out, "goldfish_k": k} if k else out
+    goldfish = config.get("goldfish")
+    return {**out, "goldfish_k": goldfish["k"]} if goldfish else out
 
 
 def memorization_curve(results: dict) -> list[dict]:
