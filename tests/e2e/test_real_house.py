@@ -118,8 +118,9 @@ def write_archive(root: Path) -> dict[str, int]:
          "pii": "possible", "kind": "review", "language": "en"},
         {"name": "pages", "uri": f"exports/pages/*.html{gz}", "format": "html", "rights": "train", "pii": "none", "kind": "press"},
         {"name": "crawl", "uri": "exports/crawl/*.warc.gz", "format": "warc", "rights": "train", "pii": "none", "kind": "press"},
+        # the CRM's transcripts are the house's confidential records as well as personal data: the goldfish loss trains on them
         {"name": "chats", "uri": f"exports/crm/*.json{gz}", "format": "json", "text_field": "original", "rights": "train", "pii": "client",
-         "kind": "transcript", "language": "en"},
+         "kind": "transcript", "language": "en", "confidential": True},
         {"name": "catalog", "uri": f"exports/pim/pim_*.csv{gz}", "format": "csv", "text_field": "Long Description", "rights": "train",
          "pii": "none", "kind": "catalog", "language": "en", "entities": MAPPING},
     ]
@@ -183,6 +184,15 @@ def test_a_real_archive_with_its_own_catalog_runs_to_the_report(tmp_path):
     metrics = json.loads((data / "reports" / "metrics.json").read_text())
     assert sum(s["questions"] for s in metrics["qa"].values()) == len(questions) and (data / "reports" / "report.html").stat().st_size > 0
     assert metrics["verdict"]["sentence"].startswith("At equal compute")
+
+    # the confidential transcripts were trained on with the goldfish loss by every run, and tested for regurgitation
+    train = yaml.safe_load(params.read_text())["train"]
+    runs = sorted((data / "checkpoints").glob("*/s*/config.json"))
+    assert len(runs) == len(metrics["privacy"]["regurgitation"]) >= 3
+    for config in runs:
+        assert json.loads(config.read_text())["goldfish"] == {"k": train["goldfish_k"], "context": train["goldfish_context"]}, config
+    for run_key, tested in metrics["privacy"]["regurgitation"].items():
+        assert tested["sources"] == ["chats"] and tested["goldfish_k"] == train["goldfish_k"] and tested["windows"] > 0, (run_key, tested)
 
 
 def crm_repo(tmp_path: Path) -> Path:
